@@ -1,0 +1,3 @@
+from cube_viz.cli import main_exit
+
+main_exit()

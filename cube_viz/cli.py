@@ -1,0 +1,116 @@
+"""The `cube-viz` command line: argparse subcommands mapped onto the config dataclasses."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cube_viz import __version__
+from cube_viz.config import TrainConfig, load_toml
+from cube_viz.errors import EXIT_BAD_INPUT, UserError
+
+PROG = "cube-viz"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad flags on one line (exit 2) instead of usage plus error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 64,64, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one width, e.g. 64,64")
+    return values
+
+
+def add_training_flags(p: argparse.ArgumentParser) -> None:
+    """Flags named like TrainConfig's fields. Defaults are suppressed so only flags given override the config."""
+    d = TrainConfig()
+    g = p.add_argument_group("model and training (also settable as TOML keys with _ for -)")
+    S = argparse.SUPPRESS
+    g.add_argument("--config", metavar="FILE.toml", default=S,
+                   help="read these settings from a TOML file; flags win")
+    g.add_argument("--corpus", metavar="PATH", default=S,
+                   help="UTF-8 text file to learn from (default: bundled corpus)")
+    g.add_argument("--max-vocab", type=int, metavar="N", default=S,
+                   help=f"keep the N most frequent words (default {d.max_vocab})")
+    g.add_argument("--context", type=int, metavar="K", default=S, help=f"words of context (default {d.context})")
+    g.add_argument("--embed", type=int, metavar="E", default=S, help=f"embedding size (default {d.embed})")
+    g.add_argument("--hidden", type=int_list, metavar="W,W", default=S,
+                   help=f"hidden layer widths (default {','.join(map(str, d.hidden))})")
+    g.add_argument("--activation", choices=("tanh", "relu", "gelu", "sigmoid"), default=S,
+                   help=f"activation function, the gel between slabs (default {d.activation})")
+    g.add_argument("--optimizer", choices=("sgd", "adam"), default=S,
+                   help=f"sgd, or adam (AdamW: decoupled weight decay) (default {d.optimizer})")
+    g.add_argument("--lr", type=float, metavar="RATE", default=S, help=f"learning rate (default {d.lr})")
+    g.add_argument("--weight-decay", type=float, metavar="WD", default=S,
+                   help=f"weight decay, the stabilizing field (default {d.weight_decay})")
+    g.add_argument("--batch-size", type=int, metavar="B", default=S, help=f"examples per step (default {d.batch_size})")
+    g.add_argument("--steps", type=int, metavar="N", default=S,
+                   help=f"optimizer steps to run; with --resume, steps to add (default {d.steps})")
+    g.add_argument("--epochs", type=float, metavar="E", default=S,
+                   help="run E passes over the corpus instead of --steps")
+    g.add_argument("--seed", type=int, default=S, help=f"random seed: same seed, same weights (default {d.seed})")
+    g.add_argument("--probe", metavar="TEXT", default=S,
+                   help="prompt traced through the model (default: a held-out corpus sentence)")
+
+
+def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """TOML values, then flags on top: the fields of TrainConfig that the user set."""
+    values: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        toml = load_toml(args.config)
+        TrainConfig.from_dict(toml, source=f"config {args.config}")  # unknown keys / bad values: fail early
+        values.update(toml)
+    names = {f for f in TrainConfig.__dataclass_fields__}
+    flags = {k: v for k, v in vars(args).items() if k in names}
+    if "steps" in flags and "epochs" not in flags:
+        values.pop("epochs", None)  # an explicit --steps wins over epochs from a file or checkpoint
+        flags["epochs"] = None
+    values.update(flags)
+    return values
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description="cube-viz: watch a small language model learn, drawn as a glass cube "
+                    "of reflectors. With no command, runs `train` on the bundled corpus.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    train = sub.add_parser("train", help="train the model headless, with a progress bar",
+                           description="Train the next-word model and report how much it learned. "
+                           "Exit codes: 0 done, 2 bad input, 3 diverged, 130 interrupted.")
+    add_training_flags(train)
+    out = train.add_argument_group("output")
+    out.add_argument("--save", metavar="PATH", help="write a checkpoint here at the end (also on Ctrl-C or divergence)")
+    out.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
+    out.add_argument("--record", metavar="PATH", help="keep snapshots every k steps in a run recording (.npz)")
+    out.add_argument("--record-every", type=int, metavar="K",
+                     help="snapshot interval for --record (default: chosen to keep the file under 50 MB)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["train", *argv]  # the main job on the embedded defaults
+    args = parser.parse_args(argv)
+    try:
+        from cube_viz.app.train import run_train
+
+        return run_train(args, config_overrides(args))
+    except UserError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Shared fixtures: a small, fast training setup (tests trade model size for speed, never the checks)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cube_viz.config import TrainConfig
+from cube_viz.sim.trainer import Trainer
+
+torch.set_num_threads(1)
+
+SMALL = dict(context=3, embed=8, hidden=(16,), batch_size=32)
+
+
+@pytest.fixture
+def small_config() -> TrainConfig:
+    return TrainConfig(**SMALL)
+
+
+@pytest.fixture
+def small_trainer(small_config) -> Trainer:
+    return Trainer.from_config(small_config)
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `cube-viz ARGS` in-process: (exit code, stdout, stderr)."""
+    from cube_viz.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse's own exits (bad flag, --help)
+            code = e.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

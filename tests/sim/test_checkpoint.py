@@ -1,0 +1,127 @@
+"""Checkpoints, resume, divergence and the Python API, through the real command line."""
+
+import numpy as np
+import pytest
+import torch
+
+import cube_viz
+from cube_viz.sim.checkpoint import KEYS
+
+FAST = ["--context", "3", "--embed", "8", "--hidden", "16", "--batch-size", "32"]
+
+
+def weights(path):
+    return torch.load(path, weights_only=True)["model_state"]
+
+
+def test_checkpoint_has_the_documented_keys(tmp_path, run_cli):
+    path = tmp_path / "m.pt"
+    code, _out, err = run_cli("train", *FAST, "--steps", "20", "--save", path)
+    assert code == 0, err
+    state = torch.load(path, weights_only=True)
+    assert set(KEYS) <= set(state)
+    assert state["step"] == 20 and len(state["history"]) == 20
+    assert state["vocab"][:2] == ["<unk>", "<s>"]
+    assert state["config"]["hidden"] == [16] and state["config"]["context"] == 3
+    assert set(state["model_state"]) == {"embed.weight", "hidden.0.weight", "hidden.0.bias", "out.weight", "out.bias"}
+    assert "state" in state["optimizer_state"]
+
+
+def test_resume_equals_a_straight_run_bit_for_bit(tmp_path, run_cli):
+    straight, half, resumed = tmp_path / "straight.pt", tmp_path / "half.pt", tmp_path / "resumed.pt"
+    assert run_cli("train", *FAST, "--steps", "100", "--save", straight.with_name("x.pt"))[0] == 0
+    assert run_cli("train", *FAST, "--steps", "200", "--save", straight)[0] == 0
+    assert run_cli("train", *FAST, "--steps", "100", "--save", half)[0] == 0
+    code, _out, err = run_cli("train", "--resume", half, "--steps", "100", "--save", resumed)
+    assert code == 0, err
+    a, b = weights(straight), weights(resumed)
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    sa, sb = torch.load(straight, weights_only=True), torch.load(resumed, weights_only=True)
+    assert sa["history"] == sb["history"] and sb["step"] == 200 and sa["epoch"] == sb["epoch"]
+
+
+def test_resume_refuses_a_different_model_shape(tmp_path, run_cli):
+    path = tmp_path / "m.pt"
+    run_cli("train", *FAST, "--steps", "5", "--save", path)
+    code, _, err = run_cli("train", "--resume", path, "--hidden", "32")
+    assert code == 2 and "--hidden" in err
+
+
+@pytest.mark.parametrize("kind", ["truncated", "garbage", "foreign", "pickle", "missing", "directory"])
+def test_bad_resume_files_are_one_line_errors(tmp_path, run_cli, kind):
+    good = tmp_path / "good.pt"
+    run_cli("train", *FAST, "--steps", "5", "--save", good)
+    bad = tmp_path / "bad.pt"
+    if kind == "truncated":
+        bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    elif kind == "garbage":
+        bad.write_bytes(b"this is not a checkpoint at all" * 10)
+    elif kind == "foreign":
+        torch.save({"weights": torch.zeros(3)}, bad)
+    elif kind == "pickle":  # arbitrary objects must never be unpickled
+        torch.save({"config": object()}, bad)
+    elif kind == "directory":
+        bad.mkdir()
+    code, _out, err = run_cli("train", "--resume", bad, "--steps", "1")
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert str(bad) in err
+
+
+def test_divergence_stops_with_a_message_and_keeps_finite_weights(tmp_path, run_cli):
+    path = tmp_path / "m.pt"
+    code, _out, err = run_cli("train", *FAST, "--lr", "1e6", "--steps", "200", "--save", path)
+    assert code == 3
+    line = [ln for ln in err.splitlines() if "diverged" in ln]
+    assert len(line) == 1 and "step" in line[0] and "Traceback" not in err
+    state = torch.load(path, weights_only=True)
+    assert 0 < state["step"] < 200 and len(state["history"]) == state["step"]
+    assert all(torch.isfinite(t).all() for t in state["model_state"].values())
+
+
+def test_load_checkpoint_predicts_like_the_model(tmp_path, run_cli):
+    path = tmp_path / "m.pt"
+    run_cli("train", *FAST, "--steps", "30", "--save", path)
+    m = cube_viz.load_checkpoint(path)
+    assert not m.model.training and m.vocab[:2] == ["<unk>", "<s>"] and m.config.hidden == (16,)
+    p = m.predict("the cat")
+    assert p.shape == (len(m.vocab),) and p.dtype == np.float32
+    s = m.vocab.index("<s>")
+    ids = torch.tensor([[s, m.vocab.index("the"), m.vocab.index("cat")]])
+    expected = torch.softmax(m.model(ids)[0], -1).detach().numpy()
+    np.testing.assert_allclose(p, expected, rtol=1e-6)
+    assert not np.allclose(p, m.predict("some dogs"))
+
+
+def test_training_flags_and_toml_share_names(tmp_path, run_cli):
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('context = 3\nembed = 8\nhidden = [16]\nactivation = "relu"\nlr = 0.01\nsteps = 7\n')
+    path = tmp_path / "m.pt"
+    code, _out, err = run_cli("train", "--config", cfg, "--activation", "gelu", "--save", path)
+    assert code == 0, err
+    saved = torch.load(path, weights_only=True)
+    assert saved["step"] == 7 and saved["config"]["activation"] == "gelu" and saved["config"]["lr"] == 0.01
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--lr", "-1"], "lr"),
+        (["--hidden", "64,x"], "--hidden"),
+        (["--activation", "softplus"], "--activation"),
+        (["--batch-size", "0"], "batch_size"),
+        (["--config", "missing.toml"], "not found"),
+        (["--save", "/no/such/folder/m.pt"], "does not exist"),
+    ],
+)
+def test_bad_flags_are_one_line_errors(run_cli, args, message):
+    code, _out, err = run_cli("train", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_toml_keys_are_named(tmp_path, run_cli):
+    cfg = tmp_path / "run.toml"
+    cfg.write_text("learning_rate = 0.1\n")
+    code, _, err = run_cli("train", "--config", cfg)
+    assert code == 2 and "learning_rate" in err

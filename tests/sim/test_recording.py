@@ -1,0 +1,61 @@
+"""Run recordings: snapshots every k steps, readable without pickle, faithful to the trainer's snapshots."""
+
+import zipfile
+
+import numpy as np
+import pytest
+
+from cube_viz.errors import UserError
+from cube_viz.sim.recording import MAX_BYTES, RunRecorder, RunRecording, record_every
+from tests.conftest import SMALL
+
+
+def test_recording_round_trips_the_snapshots(tmp_path, small_trainer):
+    path = tmp_path / "run.npz"
+    taken = []
+    with RunRecorder(path, small_trainer.dataset.vocab.words, small_trainer.config.to_dict(), every=2) as rec:
+        rec.add(small_trainer.snapshot())
+        for _ in range(6):
+            s = small_trainer.step(capture=True)
+            if rec.wants(s.step):
+                rec.add(s)
+                taken.append(s)
+    run = RunRecording(path)
+    assert run.steps == [0, 2, 4, 6] and len(run) == 4
+    assert run.vocab == small_trainer.dataset.vocab.words and run.config["hidden"] == list(SMALL["hidden"])
+    for original, read in zip(taken, (run[j] for j in range(1, 4)), strict=True):
+        assert read.step == original.step and read.epoch == original.epoch and read.loss == original.loss
+        for field in ("params", "grads", "updates", "decay"):
+            np.testing.assert_array_equal(getattr(read, field).flat, getattr(original, field).flat)
+        assert read.params.layout == original.params.layout
+        assert read.probe.prompt == original.probe.prompt and read.probe.target_id == original.probe.target_id
+        for a, b in zip(read.probe.post, original.probe.post, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert run[-1].step == 6
+
+
+def test_recording_is_plain_npy_without_pickles(tmp_path, run_cli):
+    path = tmp_path / "run.npz"
+    code, _out, err = run_cli("train", "--context", "3", "--embed", "8", "--hidden", "16",
+                             "--steps", "10", "--record", path, "--record-every", "5")
+    assert code == 0, err
+    with np.load(path, allow_pickle=False) as z:  # would raise on any object array
+        for name in z.files:
+            assert z[name].dtype != object
+    assert all(n.endswith(".npy") for n in zipfile.ZipFile(path).namelist())
+    assert RunRecording(path).steps == [0, 5, 10]
+
+
+def test_default_run_recording_stays_under_50_mb():
+    n_params, steps = 29_056, 2_000
+    k = record_every(n_params, steps)
+    snapshots = steps // k + 2  # plus step 0 and the last step
+    assert snapshots * 3 * 4 * n_params <= MAX_BYTES + 2 * 3 * 4 * n_params < 50_000_000
+    assert k <= 25  # still dense enough for a movie
+
+
+def test_unreadable_recording_is_a_user_error(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"nope")
+    with pytest.raises(UserError, match="not a readable"):
+        RunRecording(bad)

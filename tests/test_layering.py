@@ -1,0 +1,29 @@
+"""The one-way layering of DESIGN.md: the simulation side never loads the renderer."""
+
+import subprocess
+import sys
+
+
+def test_sim_and_cli_do_not_load_pyvista_or_vtk():
+    code = (
+        "import sys, cube_viz, cube_viz.cli, cube_viz.sim.trainer, cube_viz.sim.checkpoint, cube_viz.sim.recording\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('pyvista', 'vtk', 'vtkmodules')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_entry_point_reports_bad_input_on_one_line(tmp_path):
+    missing = tmp_path / "nothing.txt"
+    r = subprocess.run([sys.executable, "-m", "cube_viz", "train", "--corpus", str(missing)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"cube-viz: error: corpus file not found: {missing}"
+
+
+def test_help_lists_the_training_flags():
+    r = subprocess.run([sys.executable, "-m", "cube_viz", "train", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0
+    for flag in ("--context", "--embed", "--hidden", "--activation", "--optimizer", "--lr", "--weight-decay",
+                 "--batch-size", "--steps", "--epochs", "--seed", "--config", "--save", "--resume", "--record"):
+        assert flag in r.stdout
