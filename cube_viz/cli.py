@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Any
 
 from cube_viz import __version__
+from cube_viz.app.scene_args import add_scene_flags
 from cube_viz.config import TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, UserError
 
@@ -93,7 +95,22 @@ def build_parser() -> Parser:
     out.add_argument("--record", metavar="PATH", help="keep snapshots every k steps in a run recording (.npz)")
     out.add_argument("--record-every", type=int, metavar="K",
                      help="snapshot interval for --record (default: chosen to keep the file under 50 MB)")
+    shot = sub.add_parser("screenshot", help="draw the cube to a PNG (trains first, or --checkpoint)",
+                          description="Train the model (or load --checkpoint) and draw the glass cube to a PNG.")
+    shot.add_argument("out", metavar="OUT.png", help="the picture to write")
+    add_scene_flags(shot)
+    shot.add_argument("--transparent", action="store_true", help="transparent background (PNG with alpha)")
+    add_training_flags(shot)
+    export = sub.add_parser("export", help="write the cube as 3D data (.vtm for ParaView/pyvista, .gltf for Blender)",
+                            description="Train the model (or load --checkpoint) and write the scene as 3D data.")
+    export.add_argument("out", metavar="OUT.vtm|OUT.gltf", help="the scene file to write")
+    add_scene_flags(export)
+    add_training_flags(export)
     return parser
+
+
+COMMANDS = {"train": "cube_viz.app.train:run_train", "screenshot": "cube_viz.app.screenshot:run_screenshot",
+            "export": "cube_viz.app.export:run_export"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,9 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["train", *argv]  # the main job on the embedded defaults
     args = parser.parse_args(argv)
     try:
-        from cube_viz.app.train import run_train
-
-        return run_train(args, config_overrides(args))
+        module, func = COMMANDS[args.command].split(":")
+        return getattr(importlib.import_module(module), func)(args, config_overrides(args))
     except UserError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

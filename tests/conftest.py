@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -9,6 +11,8 @@ from cube_viz.config import TrainConfig
 from cube_viz.sim.trainer import Trainer
 
 torch.set_num_threads(1)
+os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")  # renders go offscreen through EGL
+os.environ.setdefault("ALLOW_PLOTTING", "true")
 
 SMALL = dict(context=3, embed=8, hidden=(16,), batch_size=32)
 

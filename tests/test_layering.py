@@ -27,3 +27,14 @@ def test_help_lists_the_training_flags():
     for flag in ("--context", "--embed", "--hidden", "--activation", "--optimizer", "--lr", "--weight-decay",
                  "--batch-size", "--steps", "--epochs", "--seed", "--config", "--save", "--resume", "--record"):
         assert flag in r.stdout
+
+
+def test_scene_geometry_does_not_load_pyvista_or_vtk():
+    code = (
+        "import sys\n"
+        "import cube_viz.scene.frame, cube_viz.scene.lattice, cube_viz.scene.orient, cube_viz.scene.rays\n"
+        "import cube_viz.scene.gel, cube_viz.scene.wall, cube_viz.scene.palette, cube_viz.app.screenshot\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('pyvista', 'vtk', 'vtkmodules')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

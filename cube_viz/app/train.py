@@ -23,15 +23,9 @@ def run_train(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     record = writable(args.record, "--record") if args.record else None
     if args.record_every is not None and args.record_every < 1:
         raise UserError("--record-every must be a positive integer")
-    torch.set_num_threads(1)  # a step of this size gains nothing from a second thread; leave it to the renderer
-
-    trainer = resume_trainer(args.resume, overrides) if args.resume else Trainer.from_config(
-        TrainConfig.from_dict(overrides, source="flags"))
+    trainer = make_trainer(overrides, args.resume)
     total = trainer.steps_for(trainer.config)
     n_params = sum(p.numel() for p in trainer.model.parameters())
-    print(f"corpus: {trainer.config.corpus or 'bundled'} · {len(trainer.dataset.vocab)} words · "
-          f"{len(trainer.dataset.train_y)} examples ({trainer.batches_per_epoch} steps per epoch) · "
-          f"{n_params} weights · {trainer.config.optimizer} lr {trainer.config.lr}")
 
     with contextlib.ExitStack() as stack:
         recorder = None
@@ -40,7 +34,7 @@ def run_train(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
             recorder = stack.enter_context(RunRecorder(record, trainer.dataset.vocab.words,
                                                        trainer.config.to_dict(), every))
             recorder.add(trainer.snapshot())
-        code = _train_loop(trainer, total, recorder)
+        code = train_steps(trainer, total, recorder)
         if recorder:
             print(f"run recording: {record} ({recorder.count} snapshots, every {recorder.every} steps)")
     if save:
@@ -51,7 +45,19 @@ def run_train(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return code
 
 
-def _train_loop(trainer: Trainer, total: int, recorder: RunRecorder | None) -> int:
+def make_trainer(overrides: dict[str, Any], checkpoint: str | None = None) -> Trainer:
+    """A fresh trainer from the flags, or one continuing a checkpoint; prints what it will train."""
+    torch.set_num_threads(1)  # a step of this size gains nothing from a second thread; leave it to the renderer
+    trainer = resume_trainer(checkpoint, overrides) if checkpoint else Trainer.from_config(
+        TrainConfig.from_dict(overrides, source="flags"))
+    n_params = sum(p.numel() for p in trainer.model.parameters())
+    print(f"corpus: {trainer.config.corpus or 'bundled'} · {len(trainer.dataset.vocab)} words · "
+          f"{len(trainer.dataset.train_y)} examples ({trainer.batches_per_epoch} steps per epoch) · "
+          f"{n_params} weights · {trainer.config.optimizer} lr {trainer.config.lr}")
+    return trainer
+
+
+def train_steps(trainer: Trainer, total: int, recorder: RunRecorder | None = None) -> int:
     """Run `total` steps; returns 0, or the exit code of an interruption or divergence (after printing why)."""
     start = trainer.step_count
     last = start + total

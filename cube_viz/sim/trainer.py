@@ -99,6 +99,13 @@ class Trainer:
             return math.ceil(config.epochs * self.batches_per_epoch)
         return config.steps
 
+    def initial_parameters(self) -> Tensors:
+        """The weights this run started from (rebuilt from the seed: initialisation is deterministic)."""
+        c = self.config
+        fresh = build_model(len(self.dataset.vocab), c.context, c.embed, c.hidden, c.activation, c.seed)
+        flat = torch.cat([p.detach().reshape(-1) for p in fresh.parameters()]).numpy()
+        return Tensors(flat, self.layout)
+
     def set_hyperparameters(self, lr: float | None = None, weight_decay: float | None = None) -> None:
         for group in self.optimizer.param_groups:
             if lr is not None:

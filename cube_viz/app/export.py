@@ -1,0 +1,22 @@
+"""`cube-viz export OUT.vtm|OUT.gltf`: the cube as 3D data for ParaView, pyvista or Blender."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cube_viz.app.scene_args import check_scene_args, trained_for_scene
+from cube_viz.app.screenshot import cube_frame
+
+
+def run_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    request = check_scene_args(args, (".vtm", ".gltf"))
+    trainer, code = trained_for_scene(request, overrides)
+    if code:
+        return code
+    spec, frame = cube_frame(trainer)
+    from cube_viz.render.export import write_scene
+
+    write_scene(spec, frame, request.out)
+    print(f"scene: {request.out}")
+    return 0

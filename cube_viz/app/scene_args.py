@@ -1,0 +1,73 @@
+"""Flags shared by the commands that draw the cube (screenshot, export), checked before any training."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cube_viz.app.paths import writable
+from cube_viz.errors import UserError
+
+CAMERAS = ("iso", "front", "side", "top")
+MAX_SIZE = (3840, 2160)
+
+
+def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080") -> None:
+    g = p.add_argument_group("scene")
+    g.add_argument("--checkpoint", metavar="PATH", help="draw this trained model (add --steps to train it further)")
+    g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
+                   help="prompt whose light is traced (default: a held-out corpus sentence)")
+    g.add_argument("--camera", default="iso", metavar="PRESET", help=f"one of {', '.join(CAMERAS)} (default iso)")
+    g.add_argument("--size", default=size, metavar="WxH",
+                   help=f"image size in pixels, up to 3840x2160 (default {size})")
+    g.add_argument("--save-checkpoint", metavar="PATH", help="also save the trained model as a checkpoint")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not m:
+        raise UserError(f"--size must look like 1920x1080, got {text!r}")
+    w, h = int(m[1]), int(m[2])
+    if not (16 <= w <= MAX_SIZE[0] and 16 <= h <= MAX_SIZE[1]):
+        raise UserError(f"--size {w}x{h} is outside 16x16 .. {MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    return w, h
+
+
+@dataclass(frozen=True)
+class SceneRequest:
+    out: Path
+    size: tuple[int, int]
+    camera: str
+    checkpoint: str | None
+    save_checkpoint: Path | None
+
+
+def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> SceneRequest:
+    """Every check that needs no training: output path and format, size, camera, checkpoint paths."""
+    out = Path(args.out)
+    if out.suffix.lower() not in extensions:
+        raise UserError(f"unsupported output format {out.suffix or '(none)'!r} for {out}: use {', '.join(extensions)}")
+    writable(str(out), "output")
+    if args.camera not in CAMERAS:
+        raise UserError(f"unknown camera preset {args.camera!r}: use one of {', '.join(CAMERAS)}")
+    if args.checkpoint and not Path(args.checkpoint).is_file():
+        raise UserError(f"checkpoint not found: {args.checkpoint}")
+    save = writable(args.save_checkpoint, "--save-checkpoint") if args.save_checkpoint else None
+    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save)
+
+
+def trained_for_scene(request: SceneRequest, overrides: dict[str, Any]):
+    """(trainer, exit code) after the requested training: none by default for a checkpoint."""
+    from cube_viz.app.train import make_trainer, train_steps
+    from cube_viz.sim.checkpoint import save_checkpoint
+
+    trainer = make_trainer(overrides, request.checkpoint)
+    steps = overrides.get("steps", 0) if request.checkpoint else trainer.steps_for(trainer.config)
+    code = train_steps(trainer, steps)
+    if request.save_checkpoint:
+        save_checkpoint(trainer, request.save_checkpoint)
+        print(f"checkpoint: {request.save_checkpoint} (step {trainer.step_count})")
+    return trainer, code

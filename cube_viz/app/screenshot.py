@@ -1,0 +1,28 @@
+"""`cube-viz screenshot OUT.png`: train (or load) the model and draw the cube once, offscreen."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cube_viz.app.scene_args import check_scene_args, trained_for_scene
+from cube_viz.scene.frame import CubeSpec, build_frame
+
+
+def cube_frame(trainer):
+    """(spec, frame) of the trainer's current state, with its probe prompt traced."""
+    spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+    return spec, build_frame(spec, trainer.snapshot())
+
+
+def run_screenshot(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    request = check_scene_args(args, (".png",))
+    trainer, code = trained_for_scene(request, overrides)
+    if code:
+        return code
+    spec, frame = cube_frame(trainer)
+    from cube_viz.render.snapshot_image import render_png  # pyvista loads only when drawing
+
+    render_png(spec, frame, request.out, request.size, request.camera, transparent=args.transparent)
+    print(f"screenshot: {request.out} ({request.size[0]}x{request.size[1]}, camera {request.camera})")
+    return 0

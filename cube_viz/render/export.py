@@ -1,0 +1,89 @@
+"""The cube as 3D data: a VTK multiblock (.vtm) with every number attached, or a glTF scene for Blender."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyvista as pv
+
+from cube_viz.render.cube import BIAS_PLATE, PLATE, CubeView
+from cube_viz.render.view import offscreen_plotter, set_camera
+from cube_viz.scene.frame import CubeSpec, Frame, Plates
+
+
+def plate_points(positions: np.ndarray, plates: Plates, layer, row, col, names) -> pv.PolyData:
+    cloud = pv.PolyData(np.asarray(positions, np.float32))
+    cloud.point_data["weight"] = plates.weight.astype(np.float32)
+    cloud.point_data["grad"] = plates.grad.astype(np.float32)
+    cloud.point_data["layer"] = np.asarray(layer, np.int32)
+    cloud.point_data["row"] = np.asarray(row, np.int32)
+    cloud.point_data["col"] = np.asarray(col, np.int32)
+    cloud.point_data["normal"] = plates.normal.astype(np.float32)
+    cloud.field_data["layer_names"] = np.array(names)
+    return cloud
+
+
+def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
+    """Blocks reflectors, biases, rays, wall, cube (the layout the README documents)."""
+    lat = spec.lattice
+    names = list(lat.layer_names)
+    blocks = pv.MultiBlock()
+    blocks["reflectors"] = plate_points(lat.positions, frame.reflectors, lat.layer, lat.row, lat.col, names)
+    blocks["biases"] = plate_points(lat.bias_positions, frame.biases, lat.bias_layer, lat.bias_row,
+                                    np.zeros_like(lat.bias_row), names)
+    rays = pv.PolyData()
+    if frame.rays is not None:
+        r = frame.rays
+        n = len(r.starts)
+        points = np.empty((2 * n, 3), np.float32)
+        points[0::2], points[1::2] = r.starts, r.ends
+        rays = pv.PolyData(points, lines=np.column_stack([np.full(n, 2), np.arange(2 * n).reshape(-1, 2)]).ravel())
+        rays.cell_data["intensity"] = r.intensity
+        rays.cell_data["contribution"] = r.contribution
+        rays.cell_data["stage"] = r.stage
+    blocks["rays"] = rays
+    wall = pv.PolyData(spec.wall.positions)
+    wall.point_data["probability"] = (frame.probs if frame.probs is not None
+                                      else np.zeros(len(spec.vocab), np.float32)).astype(np.float64)
+    wall.point_data["token_id"] = np.arange(len(spec.vocab), dtype=np.int32)
+    wall.point_data["word"] = np.array(spec.vocab)
+    blocks["wall"] = wall
+    h = lat.half_width
+    blocks["cube"] = pv.Box(bounds=(-h - 2, h + 2, lat.front_y, lat.wall_y + 2, -h - 2, h + 2))
+    return blocks
+
+
+def baked_plates(positions: np.ndarray, plates: Plates, rgb: np.ndarray, size: float) -> pv.PolyData:
+    """Real plate geometry (2 triangles each) for formats without instancing: vtkGlyph3D turns the
+    source's +x axis to each point's normal, so the plate is built facing +x."""
+    cloud = pv.PolyData(np.asarray(positions, np.float32))
+    cloud["normal"] = plates.normal
+    cloud["rgb"] = rgb
+    plate = pv.Plane(direction=(1, 0, 0), i_size=size, j_size=size, i_resolution=1, j_resolution=1)
+    return cloud.glyph(orient="normal", scale=False, geom=plate)
+
+
+def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
+    """glTF keeps meshes and colours: plates are baked, rays and words are kept as they are drawn."""
+    plotter = offscreen_plotter((800, 600))
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        lat = spec.lattice
+        for name, positions, plates, size in (("reflectors", lat.positions, frame.reflectors, PLATE),
+                                              ("biases", lat.bias_positions, frame.biases, BIAS_PLATE)):
+            plotter.remove_actor(name)
+            rgb = np.asarray(getattr(view, name).point_data["rgb"])
+            plotter.add_mesh(baked_plates(positions, plates, rgb, size), scalars="rgb", rgb=True, name=name)
+        set_camera(plotter, lat, "iso")
+        plotter.export_gltf(str(path))
+    finally:
+        plotter.close()
+
+
+def write_scene(spec: CubeSpec, frame: Frame, path: Path) -> None:
+    if path.suffix.lower() == ".gltf":
+        write_gltf(spec, frame, path)
+    else:
+        scene_blocks(spec, frame).save(str(path))

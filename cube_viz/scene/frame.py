@@ -1,0 +1,83 @@
+"""One picture's worth of numbers: a snapshot turned into the arrays every element of the cube is drawn from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cube_viz.scene import orient
+from cube_viz.scene.gel import Gel, gel
+from cube_viz.scene.lattice import Lattice, build_lattice
+from cube_viz.scene.rays import Rays, trace_rays
+from cube_viz.scene.wall import WallLayout, brightness, wall_layout
+from cube_viz.sim.snapshot import Snapshot, Tensors
+
+
+@dataclass(frozen=True)
+class CubeSpec:
+    """What stays fixed over a run: the lattice, the per-parameter tilt scales, the wall and the words."""
+
+    lattice: Lattice
+    scales: np.ndarray  # (P,) float32 per entry of params.flat
+    wall: WallLayout
+    vocab: tuple[str, ...]
+    rays_per_layer: int = 64
+    rays_to_wall: int = 8
+
+    @classmethod
+    def build(cls, initial: Tensors, vocab: list[str], rays_per_layer: int = 64, rays_to_wall: int = 8) -> CubeSpec:
+        lattice = build_lattice(initial.layout)
+        return cls(lattice, orient.parameter_scales(initial), wall_layout(lattice, len(vocab)), tuple(vocab),
+                   rays_per_layer, rays_to_wall)
+
+
+@dataclass(frozen=True)
+class Plates:
+    """Reflectors (or biases) in lattice order."""
+
+    weight: np.ndarray  # (N,) float32 the parameter's value
+    grad: np.ndarray  # (N,) float32 its gradient this step
+    theta: np.ndarray  # (N,) float32 tilt, radians
+    normal: np.ndarray  # (N, 3) float32 unit
+    quaternion: np.ndarray  # (N, 4) float32 (w, x, y, z)
+    tone: np.ndarray  # (N,) float32 colour coordinate
+
+
+@dataclass(frozen=True)
+class Frame:
+    step: int
+    epoch: int
+    loss: float
+    reflectors: Plates
+    biases: Plates
+    rays: Rays | None
+    gel: Gel | None
+    probs: np.ndarray | None  # (V,) float32 exact softmax for the probe
+    word_brightness: np.ndarray | None  # (V,) float32
+    prompt: str | None
+    target_id: int | None
+    top_ids: np.ndarray | None  # (3,) int64 most probable words, best first
+
+
+def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
+    w = snapshot.params.flat[index]
+    s = spec.scales[index]
+    theta = orient.tilt(w, s).astype(np.float32)
+    return Plates(w, snapshot.grads.flat[index], theta, orient.normals(theta), orient.quaternions(theta),
+                  orient.tone(w, s))
+
+
+def build_frame(spec: CubeSpec, snapshot: Snapshot) -> Frame:
+    lat = spec.lattice
+    probe = snapshot.probe
+    rays = gel_ = probs = lit = top = None
+    if probe is not None:
+        rays = trace_rays(lat, snapshot.params, probe, spec.rays_per_layer, spec.rays_to_wall, spec.wall.positions)
+        gel_ = gel(lat, probe)
+        probs = probe.probs
+        lit = brightness(probs)
+        top = np.argsort(-probs, kind="stable")[:3]
+    return Frame(snapshot.step, snapshot.epoch, snapshot.loss, plates(spec, snapshot, lat.param_index),
+                 plates(spec, snapshot, lat.bias_param_index), rays, gel_, probs, lit,
+                 None if probe is None else probe.prompt, None if probe is None else probe.target_id, top)

@@ -1,0 +1,58 @@
+"""How a weight turns its reflector, and how it is coloured.
+
+Rule: a reflector faces the incoming light (normal -y) when its weight is 0. A weight w tilts the
+normal about the x axis by theta(w) = MAX_TILT * (2 / pi) * arctan(w / s), with s a per-parameter scale
+fixed at the start of the run (3 x the standard deviation of its initial values). theta is bounded
+(|theta| < MAX_TILT), strictly increasing, and odd: positive weights tilt the face up (+z), negative
+down. The colour tone is w / s on a diverging map (blue negative, white 0, red positive), clipped at +-TONE_RANGE.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cube_viz.sim.snapshot import Tensors
+
+MAX_TILT = np.deg2rad(75.0)  # radians
+SCALE_STDS = 3.0
+TONE_RANGE = 2.0
+
+
+def parameter_scales(initial: Tensors) -> np.ndarray:
+    """(P,) float32: for each entry of params.flat, its parameter's scale s (fixed for the whole run)."""
+    parts = []
+    for name in initial:
+        values = initial[name]
+        s = SCALE_STDS * float(values.std()) or 1.0  # a constant-initialised parameter falls back to 1
+        parts.append(np.full(values.size, s, np.float32))
+    return np.concatenate(parts)
+
+
+def tilt(w: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """(N,) radians from weights (N,) and their scales (N,)."""
+    return (MAX_TILT * (2 / np.pi)) * np.arctan(w / s)
+
+
+def normals(theta: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 unit normals: (0, -cos theta, sin theta)."""
+    n = np.zeros((theta.size, 3), np.float32)
+    n[:, 1] = -np.cos(theta)
+    n[:, 2] = np.sin(theta)
+    return n
+
+
+def quaternions(theta: np.ndarray) -> np.ndarray:
+    """(N, 4) float32 (w, x, y, z), VTK's order: turns a plate with normal +z to the normal (0, -cos, sin).
+
+    That is a rotation about +x by a = 90 deg - theta (it takes +z to (0, -sin a, cos a)).
+    """
+    half = (np.pi / 2 - theta) / 2
+    q = np.zeros((theta.size, 4), np.float32)
+    q[:, 0] = np.cos(half)
+    q[:, 1] = np.sin(half)
+    return q
+
+
+def tone(w: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """(N,) float32 colour coordinate w / s, clipped to +-TONE_RANGE."""
+    return np.clip(w / s, -TONE_RANGE, TONE_RANGE).astype(np.float32)

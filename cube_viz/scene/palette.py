@@ -1,0 +1,46 @@
+"""Colours as uint8 RGB arrays (pure numpy), so the renderer only copies them into VTK."""
+
+from __future__ import annotations
+
+import numpy as np
+
+NEGATIVE = np.array([60, 140, 255], np.float32)  # bright blue
+NEUTRAL = np.array([58, 64, 82], np.float32)  # dark slate: a weight near 0 stays in the background
+POSITIVE = np.array([255, 90, 60], np.float32)  # bright red
+RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
+RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
+WORD = np.array([255, 244, 214], np.float32)  # warm white
+TOP_WORD = np.array([255, 200, 40], np.float32)  # gold
+TARGET_WORD = np.array([90, 235, 120], np.float32)  # green
+SUPPRESS = np.array([120, 90, 255], np.float32)  # violet: the gel dims the light
+AMPLIFY = np.array([120, 255, 160], np.float32)  # green: the gel brightens it
+
+
+def diverging(t: np.ndarray, limit: float) -> np.ndarray:
+    """(N, 3) uint8: t = -limit bright blue, 0 dark slate, +limit bright red, linear in between."""
+    u = np.clip(np.asarray(t, np.float32) / limit, -1.0, 1.0)[:, None]
+    rgb = np.where(u < 0, NEUTRAL + (NEUTRAL - NEGATIVE) * u, NEUTRAL + (POSITIVE - NEUTRAL) * u)
+    return rgb.astype(np.uint8)
+
+
+def rays(contribution: np.ndarray, intensity: np.ndarray, floor: float = 0.12) -> np.ndarray:
+    """(S, 3) uint8: hue by sign, brightness floor + (1 - floor) * intensity."""
+    base = np.where((contribution >= 0)[:, None], RAY_POSITIVE, RAY_NEGATIVE)
+    return (base * (floor + (1 - floor) * intensity)[:, None]).astype(np.uint8)
+
+
+def words(brightness: np.ndarray, top: int | None, target: int | None) -> np.ndarray:
+    """(V, 3) uint8 word colours: warm white scaled by brightness; the top word gold, the target green."""
+    rgb = WORD[None, :] * brightness[:, None]
+    if target is not None:
+        rgb[target] = TARGET_WORD * max(float(brightness[target]), 0.6)
+    if top is not None:
+        rgb[top] = TOP_WORD
+    return rgb.astype(np.uint8)
+
+
+def gel(gain: np.ndarray, limit: float = 2.0) -> np.ndarray:
+    """(G, 3) uint8: violet where the activation suppressed the light, green where it amplified, dim where it passed."""
+    u = np.clip(gain / limit, -1.0, 1.0)[:, None]
+    base = np.where(u < 0, SUPPRESS, AMPLIFY)
+    return (base * (0.25 + 0.75 * np.abs(u))).astype(np.uint8)

@@ -1,0 +1,38 @@
+"""The output wall: every vocabulary word on a grid behind the last slab, lit by its probability."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cube_viz.scene.lattice import Lattice
+
+WALL_SPAN = 1.4  # wall half-size / slab half-size
+FLOOR = 0.18  # brightness of a word with probability 0: faint but readable
+
+
+@dataclass(frozen=True)
+class WallLayout:
+    positions: np.ndarray  # (V, 3) float32 centre of each word's cell, word id order
+    cell: tuple[float, float]  # (width, height) of one cell
+    columns: int
+
+
+def wall_layout(lattice: Lattice, n_words: int) -> WallLayout:
+    """Words in reading order (id 0 top-left) on a grid of about 4x more rows than columns, wider than the cube."""
+    columns = max(1, round(math.sqrt(n_words / 4)))
+    rows = math.ceil(n_words / columns)
+    half = WALL_SPAN * lattice.half_width
+    cw, ch = 2 * half / columns, 2 * half / rows
+    r, c = np.divmod(np.arange(n_words), columns)
+    pos = np.stack([-half + (c + 0.5) * cw, np.full(n_words, lattice.wall_y),
+                    half - (r + 0.5) * ch], axis=1).astype(np.float32)
+    return WallLayout(pos, (cw, ch), columns)
+
+
+def brightness(probs: np.ndarray) -> np.ndarray:
+    """(V,) float32 in [FLOOR, 1]: linear in probability, the most probable word at 1."""
+    peak = float(probs.max())
+    return (FLOOR + (1 - FLOOR) * probs / peak if peak > 0 else np.full_like(probs, FLOOR)).astype(np.float32)

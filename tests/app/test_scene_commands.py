@@ -1,0 +1,102 @@
+"""`cube-viz screenshot` and `cube-viz export` through the command line, checked against the saved model."""
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import pyvista as pv
+import torch
+
+import cube_viz
+from tests.render.imagecheck import assert_not_blank
+
+FAST = ["--context", "3", "--embed", "8", "--hidden", "16", "--batch-size", "32"]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    from cube_viz.cli import main
+
+    path = tmp_path_factory.mktemp("ckpt") / "m.pt"
+    assert main(["train", *FAST, "--steps", "40", "--save", str(path)]) == 0
+    return path
+
+
+def test_screenshot_writes_a_picture_of_the_requested_size(tmp_path, run_cli, checkpoint):
+    out = tmp_path / "shot.png"
+    code, _stdout, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", "480x270")
+    assert code == 0, err
+    img = iio.imread(out)
+    assert img.shape == (270, 480, 3)
+    assert_not_blank(img)
+
+
+def test_screenshot_trains_first_and_can_save_the_model(tmp_path, run_cli):
+    out, ckpt = tmp_path / "shot.png", tmp_path / "m.pt"
+    code, _, err = run_cli("screenshot", out, *FAST, "--steps", "5", "--size", "320x240", "--transparent",
+                           "--save-checkpoint", ckpt)
+    assert code == 0, err
+    assert iio.imread(out).shape == (240, 320, 4)
+    assert torch.load(ckpt, weights_only=True)["step"] == 5
+
+
+def test_export_vtm_holds_the_state_dict_and_the_prediction(tmp_path, run_cli, checkpoint):
+    out = tmp_path / "scene.vtm"
+    prompt = "the cat eats"
+    code, _, err = run_cli("export", out, "--checkpoint", checkpoint, "--prompt", prompt)
+    assert code == 0, err
+    blocks = pv.read(out)
+    assert list(blocks.keys()) == ["reflectors", "biases", "rays", "wall", "cube"]
+    state = torch.load(checkpoint, weights_only=True)["model_state"]
+    for name in ("reflectors", "biases"):
+        b = blocks[name]
+        names = list(b.field_data["layer_names"])
+        assert b["weight"].dtype == np.float32 and b["grad"].dtype == np.float32
+        assert b["layer"].dtype == np.int32 and b["row"].dtype == np.int32 and b["col"].dtype == np.int32
+        np.testing.assert_allclose(np.linalg.norm(b["normal"], axis=1), 1.0, rtol=1e-6)
+        for li, layer in enumerate(names):
+            sel = b["layer"] == li
+            if name == "reflectors":
+                expected = state[f"{layer}.weight"].numpy()[b["row"][sel], b["col"][sel]]
+            else:
+                if not sel.any():
+                    continue
+                expected = state[f"{layer}.bias"].numpy()[b["row"][sel]]
+            np.testing.assert_array_equal(b["weight"][sel], expected)
+    n_weights = sum(t.numel() for k, t in state.items() if k.endswith("weight"))
+    assert blocks["reflectors"].n_points == n_weights
+    wall = blocks["wall"]
+    model = cube_viz.load_checkpoint(checkpoint)
+    np.testing.assert_allclose(wall["probability"], model.predict(prompt), rtol=1e-5, atol=1e-8)
+    assert list(wall["word"]) == model.vocab and list(wall["token_id"]) == list(range(len(model.vocab)))
+    assert "intensity" in blocks["rays"].cell_data and blocks["rays"].n_cells > 0
+
+
+def test_export_gltf(tmp_path, run_cli, checkpoint):
+    out = tmp_path / "scene.gltf"
+    code, _, err = run_cli("export", out, "--checkpoint", checkpoint)
+    assert code == 0, err
+    assert out.stat().st_size > 10_000 and out.read_text()[:1] == "{"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["shot.png", "--camera", "fisheye"], "camera"),
+        (["shot.png", "--size", "big"], "--size"),
+        (["shot.png", "--size", "7680x4320"], "outside"),
+        (["shot.jpg"], "unsupported"),
+        (["/no/such/folder/shot.png"], "does not exist"),
+        (["shot.png", "--prompt", "zebra xylophone"], "no word"),
+        (["shot.png", "--checkpoint", "missing.pt"], "not found"),
+    ],
+)
+def test_bad_scene_input_is_one_line_before_training(tmp_path, run_cli, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run_cli("screenshot", *args, *FAST)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert "training" not in err  # no progress bar: nothing was trained
+
+
+def test_export_rejects_an_unknown_format(tmp_path, run_cli):
+    code, _, err = run_cli("export", tmp_path / "scene.obj")
+    assert code == 2 and ".vtm" in err

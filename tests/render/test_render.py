@@ -1,0 +1,74 @@
+"""Offscreen renders (EGL, software GL): small images that must show the cube and match their baselines."""
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from cube_viz.config import TrainConfig
+from cube_viz.scene.frame import CubeSpec, build_frame
+from cube_viz.sim.trainer import Trainer
+from tests.render.imagecheck import BASELINES, assert_not_blank, difference
+
+SIZE = (400, 400)
+TOLERANCE = 6.0  # mean |difference| per channel after blurring; a blank or shifted scene is far above
+
+
+def baseline_scene():
+    """The scene the baselines show (scripts/regen_baselines.py draws them from this too)."""
+    t = Trainer.from_config(TrainConfig(seed=3))
+    for _ in range(40):
+        t.step()
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    return spec, build_frame(spec, t.snapshot())
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return baseline_scene()
+
+
+def render(scene, camera, transparent=False):
+    from cube_viz.render.snapshot_image import render_image
+
+    spec, frame = scene
+    return render_image(spec, frame, SIZE, camera, transparent)
+
+
+@pytest.mark.parametrize("camera", ["iso", "side"])
+def test_render_matches_its_baseline(scene, camera):
+    img = render(scene, camera)
+    assert img.shape == (SIZE[1], SIZE[0], 3)
+    assert_not_blank(img)
+    baseline = iio.imread(BASELINES / f"cube_{camera}.png")
+    assert difference(img, baseline) < TOLERANCE
+
+
+def test_the_checks_reject_a_blank_and_a_wrong_image(scene):
+    img = render(scene, "iso")
+    with pytest.raises(AssertionError):
+        assert_not_blank(np.zeros_like(img))
+    baseline = iio.imread(BASELINES / "cube_iso.png")
+    assert difference(np.zeros_like(img), baseline) > TOLERANCE
+    assert difference(render(scene, "top"), baseline) > TOLERANCE
+
+
+def test_transparent_png_has_alpha(scene):
+    img = render(scene, "iso", transparent=True)
+    assert img.shape[2] == 4
+    alpha = img[..., 3]
+    assert alpha.min() == 0 and alpha.max() == 255  # background clear, the cube opaque
+
+
+def test_changing_the_weights_changes_the_picture(scene):
+    spec, frame = scene
+    from dataclasses import replace
+
+    from cube_viz.scene import orient
+    from cube_viz.scene.frame import Plates
+
+    flipped_theta = -frame.reflectors.theta
+    flipped = Plates(-frame.reflectors.weight, frame.reflectors.grad, flipped_theta, orient.normals(flipped_theta),
+                     orient.quaternions(flipped_theta), -frame.reflectors.tone)
+    a = render(scene, "iso")
+    b = render((spec, replace(frame, reflectors=flipped)), "iso")
+    assert difference(a, b) > 0.5

@@ -1,0 +1,141 @@
+"""The scene's numbers checked against the model's tensors (torch as the oracle), not against the mapping code."""
+
+import numpy as np
+import pytest
+import torch
+
+from cube_viz.config import TrainConfig
+from cube_viz.scene import orient
+from cube_viz.scene.frame import CubeSpec, build_frame
+from cube_viz.scene.lattice import build_lattice, unit_grid
+from cube_viz.scene.rays import ray_count
+from cube_viz.sim.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def trained():
+    t = Trainer.from_config(TrainConfig(steps=60))
+    for _ in range(60):
+        t.step()
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    return t, spec, build_frame(spec, t.snapshot())
+
+
+def weight_matrices(model):
+    return {n.removesuffix(".weight"): p.detach().numpy() for n, p in model.named_parameters() if n.endswith("weight")}
+
+
+def test_one_reflector_per_weight_and_a_bias_plate_per_bias(trained):
+    t, spec, frame = trained
+    lat = spec.lattice
+    mats = weight_matrices(t.model)
+    assert len(lat.positions) == sum(m.size for m in mats.values()) == len(frame.reflectors.weight)
+    biases = [p for n, p in t.model.named_parameters() if n.endswith("bias")]
+    assert len(lat.bias_positions) == sum(b.numel() for b in biases)
+    assert lat.layer_names == tuple(mats)  # embedding first, output last: the light's order
+
+
+def test_reflector_values_are_the_model_weights_by_layer_row_col(trained):
+    t, spec, frame = trained
+    lat = spec.lattice
+    mats = weight_matrices(t.model)
+    for li, name in enumerate(lat.layer_names):
+        sel = lat.layer == li
+        np.testing.assert_array_equal(frame.reflectors.weight[sel], mats[name][lat.row[sel], lat.col[sel]])
+    state = t.model.state_dict()
+    for li, name in enumerate(lat.layer_names[1:], start=1):
+        sel = lat.bias_layer == li
+        np.testing.assert_array_equal(frame.biases.weight[sel], state[f"{name}.bias"].numpy()[lat.bias_row[sel]])
+    grads = {n: p.grad.numpy() for n, p in t.model.named_parameters()}
+    # grads shown are the last step's gradients (snapshot() outside a step shows zero: nothing is moving)
+    assert not frame.reflectors.grad.any() and grads["out.weight"].any()
+
+
+def test_lattice_pitch_is_one_everywhere_and_positions_are_unique(trained):
+    _, spec, _ = trained
+    lat = spec.lattice
+    assert len(np.unique(lat.positions, axis=0)) == len(lat.positions)
+    for slab in lat.slabs:
+        p = lat.positions[slab.weights].reshape(slab.rows, slab.cols, 3)
+        if slab.cols > 1:  # neighbours along a row are one pitch apart
+            np.testing.assert_allclose(np.linalg.norm(np.diff(p, axis=1), axis=2), 1.0)
+        assert np.all(p[..., 1] == slab.y)
+
+
+def test_long_slabs_fold_into_tiles_that_keep_row_and_col():
+    x, z = unit_grid(rows=256, cols=64, tile_rows=64)
+    grid = {(float(a), float(b)) for a, b in zip(x, z, strict=True)}
+    assert len(grid) == 256 * 64
+    assert np.ptp(x) < 2 * 64 + 2 and np.ptp(z) < 2 * 64 + 2  # 4 tiles in a 2 x 2 square, not one long strip
+
+
+def test_normals_are_unit_and_strictly_monotone_in_the_weight(trained):
+    _, spec, frame = trained
+    lat, r = spec.lattice, frame.reflectors
+    np.testing.assert_allclose(np.linalg.norm(r.normal, axis=1), 1.0, rtol=1e-6)
+    angle = np.arctan2(r.normal[:, 2], -r.normal[:, 1])  # tilt away from facing the light
+    for li in range(len(lat.slabs)):
+        sel = lat.layer == li
+        w, a = r.weight[sel].astype(np.float64), angle[sel]
+        order = np.argsort(w, kind="stable")
+        dw, da = np.diff(w[order]), np.diff(a[order])
+        assert np.all(da >= 0)  # never decreasing, and strictly increasing wherever float32 can resolve it
+        assert np.all(da[dw > 1e-5] > 0) and np.all(da[dw == 0] == 0)
+        assert np.all(np.abs(a) < orient.MAX_TILT)
+    assert np.all(np.sign(angle[r.weight != 0]) == np.sign(r.weight[r.weight != 0]))
+
+
+def test_tilt_scale_is_fixed_at_the_start_of_the_run(trained):
+    t, spec, _ = trained
+    later = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    np.testing.assert_array_equal(spec.scales, later.scales)
+    init = dict(zip([n for n, _ in t.model.named_parameters()], t.initial_parameters().values(), strict=True))
+    out = spec.lattice.slabs[-1]
+    assert spec.scales[out.weight_offset] == pytest.approx(orient.SCALE_STDS * init["out.weight"].std(), rel=1e-5)
+
+
+def test_wall_probabilities_are_the_model_softmax(trained):
+    t, _spec, frame = trained
+    with torch.no_grad():
+        logits = t.model(torch.tensor(t.probe_ids)[None])[0]
+    np.testing.assert_allclose(frame.probs, torch.softmax(logits, -1).numpy(), rtol=1e-5, atol=1e-8)
+    assert frame.word_brightness.argmax() == frame.probs.argmax() == frame.top_ids[0]
+    assert frame.word_brightness.min() > 0  # the floor keeps every word readable
+
+
+def test_rays_are_the_strongest_contributions(trained):
+    t, spec, frame = trained
+    r = frame.rays
+    m = t.model
+    with torch.no_grad():
+        a = m.embed(torch.tensor(t.probe_ids)).reshape(-1)
+        for li, layer in enumerate([*m.hidden, m.out], start=1):
+            contrib = a[None, :] * layer.weight  # (rows, cols)
+            top = torch.topk(contrib.abs().reshape(-1), spec.rays_per_layer).indices
+            expected = {(int(i) // contrib.shape[1], int(i) % contrib.shape[1]) for i in top}
+            sel = r.stage == li
+            assert {(int(j), int(i)) for j, i in zip(r.target[sel], r.source[sel], strict=True)} == expected
+            np.testing.assert_allclose(np.sort(np.abs(r.contribution[sel])),
+                                       np.sort(contrib.abs().reshape(-1)[top].numpy()), rtol=1e-5)
+            if li < len(m.hidden) + 1:
+                a = m.act(layer(a))
+    wall = r.stage == len(spec.lattice.slabs)
+    assert set(r.target[wall]) == set(np.argsort(-frame.probs)[: spec.rays_to_wall])
+    assert len(r.starts) == ray_count(spec.lattice, spec.rays_per_layer, spec.rays_to_wall, len(spec.vocab))
+    assert r.intensity.max() == pytest.approx(1.0) and r.intensity.min() >= 0
+
+
+def test_gel_shows_what_the_activation_did(trained):
+    t, _, frame = trained
+    g = frame.gel
+    with torch.no_grad():
+        z = t.model.hidden[0](t.model.embed(torch.tensor(t.probe_ids)).reshape(-1))
+    sel = g.layer == 1
+    expected = np.log2((torch.tanh(z).abs().numpy() + 1e-6) / (z.abs().numpy() + 1e-6))
+    np.testing.assert_allclose(g.gain[sel], expected, rtol=1e-4, atol=1e-5)
+    assert np.all(g.gain <= 1e-4)  # tanh never amplifies: |tanh z| <= |z|
+
+
+def test_lattice_needs_no_model_only_a_layout():
+    lat = build_lattice((("embed.weight", (10, 4)), ("out.weight", (10, 8)), ("out.bias", (10,))))
+    assert len(lat.positions) == 120 and len(lat.bias_positions) == 10
