@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pyvista as pv
 
-from cube_viz.render.cube import BIAS_PLATE, PLATE, CubeView
+from cube_viz.render.cube import CubeView
 from cube_viz.render.view import offscreen_plotter, set_camera
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
 
@@ -54,29 +54,12 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
     return blocks
 
 
-def baked_plates(positions: np.ndarray, plates: Plates, rgb: np.ndarray, size: float) -> pv.PolyData:
-    """Real plate geometry (2 triangles each) for formats without instancing: vtkGlyph3D turns the
-    source's +x axis to each point's normal, so the plate is built facing +x."""
-    cloud = pv.PolyData(np.asarray(positions, np.float32))
-    cloud["normal"] = plates.normal
-    cloud["rgb"] = rgb
-    plate = pv.Plane(direction=(1, 0, 0), i_size=size, j_size=size, i_resolution=1, j_resolution=1)
-    return cloud.glyph(orient="normal", scale=False, geom=plate)
-
-
 def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
-    """glTF keeps meshes and colours: plates are baked, rays and words are kept as they are drawn."""
+    """glTF keeps the meshes and colours of the picture as drawn."""
     plotter = offscreen_plotter((800, 600))
     try:
-        view = CubeView(plotter, spec)
-        view.update(frame)
-        lat = spec.lattice
-        for name, positions, plates, size in (("reflectors", lat.positions, frame.reflectors, PLATE),
-                                              ("biases", lat.bias_positions, frame.biases, BIAS_PLATE)):
-            plotter.remove_actor(name)
-            rgb = np.asarray(getattr(view, name).point_data["rgb"])
-            plotter.add_mesh(baked_plates(positions, plates, rgb, size), scalars="rgb", rgb=True, name=name)
-        set_camera(plotter, lat, "iso")
+        CubeView(plotter, spec).update(frame)
+        set_camera(plotter, spec.lattice, "iso")
         plotter.export_gltf(str(path))
     finally:
         plotter.close()

@@ -10,20 +10,27 @@ from cube_viz.scene.wall import WALL_SPAN
 
 CAMERAS = ("iso", "front", "side", "top")
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
+LOOKS = ("record", "preview")
 
 
-def offscreen_plotter(size: tuple[int, int]) -> pv.Plotter:
-    """An offscreen plotter created at its final size (resizing later is slow and drops nothing we need)."""
-    pv.global_theme.multi_samples = 0  # MSAA costs ~4x on software GL; FXAA below smooths edges instead
+def offscreen_plotter(size: tuple[int, int], look: str = "record") -> pv.Plotter:
+    """An offscreen plotter created at its final size (resizing later is slow)."""
+    pv.global_theme.multi_samples = 0  # MSAA costs ~4x on software GL
     plotter = pv.Plotter(off_screen=True, window_size=list(size), lighting="none")
-    setup(plotter)
+    setup(plotter, look)
     return plotter
 
 
-def setup(plotter: pv.Plotter) -> None:
-    plotter.set_background(BACKGROUND[0], top=BACKGROUND[1])
+def setup(plotter: pv.Plotter, look: str = "record") -> None:
+    """`record`: gradient background and FXAA-smoothed edges, for stills and movies. `preview`: a flat
+    background and no anti-aliasing, for live frames (on software GL at 1280x720 FXAA alone costs ~60 ms
+    a frame and the gradient ~10 ms; see scripts/bench_scene.py)."""
+    if look == "record":
+        plotter.set_background(BACKGROUND[0], top=BACKGROUND[1])
+        plotter.renderer.SetUseFXAA(True)
+    else:
+        plotter.set_background(BACKGROUND[0])
     plotter.add_light(pv.Light(light_type="headlight", intensity=1.0))
-    plotter.renderer.SetUseFXAA(True)
 
 
 def set_camera(plotter: pv.Plotter, lattice: Lattice, preset: str) -> None:
@@ -44,4 +51,7 @@ def set_camera(plotter: pv.Plotter, lattice: Lattice, preset: str) -> None:
     plotter.camera.parallel_projection = True
     w = WALL_SPAN * h
     plotter.reset_camera(bounds=(-w, w, lattice.front_y, lattice.wall_y, -w, w))
-    plotter.camera.zoom(1.25 if preset == "iso" else 1.1)
+    if preset == "iso":  # the wall rises above and left of the cube in this view: centre on both
+        plotter.camera.focal_point = (-0.08 * h, 0.0, 0.16 * h)
+        plotter.camera.position = np.asarray(plotter.camera.focal_point) + d * 6 * h
+    plotter.camera.zoom(1.27 if preset == "iso" else 1.2)

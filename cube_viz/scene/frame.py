@@ -40,7 +40,6 @@ class Plates:
     grad: np.ndarray  # (N,) float32 its gradient this step
     theta: np.ndarray  # (N,) float32 tilt, radians
     normal: np.ndarray  # (N, 3) float32 unit
-    quaternion: np.ndarray  # (N, 4) float32 (w, x, y, z)
     tone: np.ndarray  # (N,) float32 colour coordinate
 
 
@@ -64,8 +63,7 @@ def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
     w = snapshot.params.flat[index]
     s = spec.scales[index]
     theta = orient.tilt(w, s).astype(np.float32)
-    return Plates(w, snapshot.grads.flat[index], theta, orient.normals(theta), orient.quaternions(theta),
-                  orient.tone(w, s))
+    return Plates(w, snapshot.grads.flat[index], theta, orient.normals(theta), orient.tone(w, s))
 
 
 def build_frame(spec: CubeSpec, snapshot: Snapshot) -> Frame:

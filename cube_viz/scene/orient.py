@@ -41,16 +41,21 @@ def normals(theta: np.ndarray) -> np.ndarray:
     return n
 
 
-def quaternions(theta: np.ndarray) -> np.ndarray:
-    """(N, 4) float32 (w, x, y, z), VTK's order: turns a plate with normal +z to the normal (0, -cos, sin).
+def plate_corners(centres: np.ndarray, theta: np.ndarray, side: float) -> np.ndarray:
+    """(4N, 3) float32 corners of square plates of `side` around centres (N, 3), facing normals(theta).
 
-    That is a rotation about +x by a = 90 deg - theta (it takes +z to (0, -sin a, cos a)).
+    The plate spans x (the tilt axis) and (0, sin theta, cos theta); corners go counter-clockwise seen
+    from the normal's side, so a renderer's facet normal is the reflector's normal.
     """
-    half = (np.pi / 2 - theta) / 2
-    q = np.zeros((theta.size, 4), np.float32)
-    q[:, 0] = np.cos(half)
-    q[:, 1] = np.sin(half)
-    return q
+    h = side / 2
+    up = np.zeros((theta.size, 3), np.float32)  # (N, 3) the plate's in-plane "up"
+    up[:, 1] = np.sin(theta)
+    up[:, 2] = np.cos(theta)
+    corners = np.empty((theta.size, 4, 3), np.float32)
+    corners[:] = centres[:, None, :]
+    corners[:, :, 0] += np.array([-h, h, h, -h], np.float32)  # along x
+    corners += np.array([-h, -h, h, h], np.float32)[None, :, None] * up[:, None, :]
+    return corners.reshape(-1, 3)
 
 
 def tone(w: np.ndarray, s: np.ndarray) -> np.ndarray:

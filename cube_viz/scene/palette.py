@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 NEGATIVE = np.array([60, 140, 255], np.float32)  # bright blue
-NEUTRAL = np.array([58, 64, 82], np.float32)  # dark slate: a weight near 0 stays in the background
+NEUTRAL = np.array([78, 86, 110], np.float32)  # dark slate: a weight near 0 stays in the background
 POSITIVE = np.array([255, 90, 60], np.float32)  # bright red
 RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
 RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light

@@ -10,7 +10,7 @@ import numpy as np
 from cube_viz.scene.lattice import Lattice
 
 WALL_SPAN = 1.4  # wall half-size / slab half-size
-FLOOR = 0.18  # brightness of a word with probability 0: faint but readable
+FLOOR = 0.33  # brightness of a word with probability 0: faint but readable
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_changing_the_weights_changes_the_picture(scene):
 
     flipped_theta = -frame.reflectors.theta
     flipped = Plates(-frame.reflectors.weight, frame.reflectors.grad, flipped_theta, orient.normals(flipped_theta),
-                     orient.quaternions(flipped_theta), -frame.reflectors.tone)
+                     -frame.reflectors.tone)
     a = render(scene, "iso")
     b = render((spec, replace(frame, reflectors=flipped)), "iso")
     assert difference(a, b) > 0.5
