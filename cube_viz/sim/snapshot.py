@@ -81,7 +81,7 @@ class Snapshot:
     params: values after the step. grads: the gradient of this step's batch loss.
     updates: params after - params before this step; `decay` is its weight-decay part
     (-lr * weight_decay * params before), so updates - decay is the gradient-driven part.
-    At step 0 (or outside a step) grads and updates are zero.
+    Outside a step (Trainer.snapshot()) grads are the last step's and updates are zero; at step 0 both are zero.
     """
 
     step: int

@@ -156,9 +156,10 @@ class Trainer:
         return self._snapshot(loss_value, rows)
 
     def snapshot(self) -> Snapshot:
-        """The current state outside a step: zero grads and updates, loss of the last step (nan if none)."""
+        """The current state outside a step: the last step's loss and gradient (nan and 0 before any), no update."""
         rows = torch.zeros(3, self._flat.numel())
         rows[0] = self._flat
+        rows[1] = self._flat_grad
         return self._snapshot(self.history[-1] if self.history else math.nan, rows)
 
     def _snapshot(self, loss: float, rows: torch.Tensor) -> Snapshot:
