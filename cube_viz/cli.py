@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from cube_viz import __version__
+from cube_viz.app.ablate import add_ablate_flags
 from cube_viz.app.scene_args import add_scene_flags
 from cube_viz.config import TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, UserError
@@ -106,11 +107,17 @@ def build_parser() -> Parser:
     export.add_argument("out", metavar="OUT.vtm|OUT.gltf", help="the scene file to write")
     add_scene_flags(export)
     add_training_flags(export)
+    ablate = sub.add_parser("ablate", help="knock reflectors out and measure what the model can still do",
+                            description="Set random fractions of the weights, single weights and the most salient "
+                            "weight to zero, and measure held-out loss, accuracy and how much the word wall changes. "
+                            "The trained model itself is never changed.")
+    add_ablate_flags(ablate)
+    add_training_flags(ablate)
     return parser
 
 
 COMMANDS = {"train": "cube_viz.app.train:run_train", "screenshot": "cube_viz.app.screenshot:run_screenshot",
-            "export": "cube_viz.app.export:run_export"}
+            "export": "cube_viz.app.export:run_export", "ablate": "cube_viz.app.ablate:run_ablate"}
 
 
 def main(argv: list[str] | None = None) -> int:

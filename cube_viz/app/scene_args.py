@@ -24,6 +24,9 @@ def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080") -> None
     g.add_argument("--size", default=size, metavar="WxH",
                    help=f"image size in pixels, up to 3840x2160 (default {size})")
     g.add_argument("--save-checkpoint", metavar="PATH", help="also save the trained model as a checkpoint")
+    g.add_argument("--ablate", type=float, metavar="FRACTION",
+                   help="knock out this fraction of the reflectors (drawn dark and flat; the wall shows the damaged "
+                   "model's prediction); the saved model stays intact")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -43,6 +46,7 @@ class SceneRequest:
     camera: str
     checkpoint: str | None
     save_checkpoint: Path | None
+    ablate: float | None = None
 
 
 def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> SceneRequest:
@@ -56,7 +60,9 @@ def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> S
     if args.checkpoint and not Path(args.checkpoint).is_file():
         raise UserError(f"checkpoint not found: {args.checkpoint}")
     save = writable(args.save_checkpoint, "--save-checkpoint") if args.save_checkpoint else None
-    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save)
+    if args.ablate is not None and not 0 <= args.ablate <= 1:
+        raise UserError(f"--ablate must be a fraction in [0, 1], got {args.ablate}")
+    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate)
 
 
 def trained_for_scene(request: SceneRequest, overrides: dict[str, Any]):

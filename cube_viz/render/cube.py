@@ -130,6 +130,8 @@ class CubeView:
     def update(self, frame: Frame) -> None:
         """Copy a frame's arrays into the actors (slice assignment marks VTK data modified)."""
         self._plates(self.reflectors, self.spec.lattice.positions, frame.reflectors, PLATE)
+        if frame.knocked is not None:
+            self.reflectors.cell_data["rgb"][frame.knocked] = palette.KNOCKED_OUT
         self._plates(self.biases, self.spec.lattice.bias_positions, frame.biases, BIAS_PLATE)
         if frame.rays is not None:
             self._rays(frame)
@@ -160,4 +162,8 @@ class CubeView:
             target = "" if frame.target_id is None else f"   (true next word: {self.spec.vocab[frame.target_id]})"
             lines.append(f"prompt: {frame.prompt} ...{target}")
             lines.append("predicts: " + "   ".join(f"{self.spec.vocab[i]} {frame.probs[i]:.0%}" for i in frame.top_ids))
+        if frame.knocked is not None:
+            n = int(frame.knocked.sum())
+            share = n / frame.knocked.size
+            lines.append(f"knocked out: {n} of {frame.knocked.size} reflectors ({share:.1%}), drawn dark")
         return "\n".join(lines)

@@ -57,6 +57,7 @@ class Frame:
     prompt: str | None
     target_id: int | None
     top_ids: np.ndarray | None  # (3,) int64 most probable words, best first
+    knocked: np.ndarray | None = None  # (N,) bool reflectors knocked out (set to 0) for an ablation picture
 
 
 def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
@@ -66,7 +67,7 @@ def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
     return Plates(w, snapshot.grads.flat[index], theta, orient.normals(theta), orient.tone(w, s))
 
 
-def build_frame(spec: CubeSpec, snapshot: Snapshot) -> Frame:
+def build_frame(spec: CubeSpec, snapshot: Snapshot, knocked: np.ndarray | None = None) -> Frame:
     lat = spec.lattice
     probe = snapshot.probe
     rays = gel_ = probs = lit = top = None
@@ -78,4 +79,4 @@ def build_frame(spec: CubeSpec, snapshot: Snapshot) -> Frame:
         top = np.argsort(-probs, kind="stable")[:3]
     return Frame(snapshot.step, snapshot.epoch, snapshot.loss, plates(spec, snapshot, lat.param_index),
                  plates(spec, snapshot, lat.bias_param_index), rays, gel_, probs, lit,
-                 None if probe is None else probe.prompt, None if probe is None else probe.target_id, top)
+                 None if probe is None else probe.prompt, None if probe is None else probe.target_id, top, knocked)

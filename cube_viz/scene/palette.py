@@ -7,6 +7,7 @@ import numpy as np
 NEGATIVE = np.array([60, 140, 255], np.float32)  # bright blue
 NEUTRAL = np.array([78, 86, 110], np.float32)  # dark slate: a weight near 0 stays in the background
 POSITIVE = np.array([255, 90, 60], np.float32)  # bright red
+KNOCKED_OUT = np.array([14, 14, 18], np.uint8)  # a reflector set to zero by an ablation: dark and flat
 RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
 RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
 WORD = np.array([255, 244, 214], np.float32)  # warm white

@@ -44,6 +44,15 @@ class Tensors(Mapping[str, np.ndarray]):
         return len(self.layout)
 
 
+def weight_indices(layout: Layout) -> np.ndarray:
+    """(N,) int64 positions in params.flat of every weight-matrix entry (2-D `.weight`s), in model order.
+
+    This is the reflectors' order: the lattice draws them in it, and knock-outs count in it.
+    """
+    return np.concatenate([np.arange(start, stop) for name, start, stop, shape in _spans(layout)
+                           if name.endswith(".weight") and len(shape) == 2])
+
+
 @functools.cache
 def _spans(layout: Layout) -> tuple[tuple[str, int, int, tuple[int, ...]], ...]:
     """(name, start, stop, shape) of each parameter in the flat vector."""

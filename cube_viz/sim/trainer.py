@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -105,6 +106,17 @@ class Trainer:
         fresh = build_model(len(self.dataset.vocab), c.context, c.embed, c.hidden, c.activation, c.seed)
         flat = torch.cat([p.detach().reshape(-1) for p in fresh.parameters()]).numpy()
         return Tensors(flat, self.layout)
+
+    @contextlib.contextmanager
+    def knocked_out(self, flat_indices: np.ndarray):
+        """Within the block, the parameters at these params.flat indices are exactly 0; restored exactly after."""
+        index = torch.from_numpy(np.asarray(flat_indices, np.int64))
+        saved = self._flat[index].clone()
+        self._flat[index] = 0.0
+        try:
+            yield
+        finally:
+            self._flat[index] = saved
 
     def set_hyperparameters(self, lr: float | None = None, weight_decay: float | None = None) -> None:
         for group in self.optimizer.param_groups:

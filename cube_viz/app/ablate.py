@@ -1,0 +1,91 @@
+"""`cube-viz ablate`: knock reflectors out and measure what the model can still do."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from cube_viz.app.paths import writable
+from cube_viz.errors import EXIT_INTERRUPTED, UserError
+from cube_viz.sim.ablation import DEFAULT_FRACTIONS, AblationReport, run_ablation
+
+
+def add_ablate_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("ablation")
+    g.add_argument("--checkpoint", metavar="PATH", help="the trained model to damage (default: train one first)")
+    g.add_argument("--fractions", type=fraction_list, default=DEFAULT_FRACTIONS, metavar="F,F,...",
+                   help="fractions of all weights to knock out at random (default "
+                   + ",".join(f"{f:g}" for f in DEFAULT_FRACTIONS) + ")")
+    g.add_argument("--draws", type=int, default=5, metavar="N", help="random draws per fraction (default 5)")
+    g.add_argument("--singles", type=int, default=200, metavar="N",
+                   help="single reflectors knocked out one at a time (default 200)")
+    g.add_argument("--json", metavar="PATH", help="write the figures as JSON")
+    g.add_argument("--plot", metavar="PATH.png", help="plot loss and accuracy against the fraction knocked out")
+
+
+def fraction_list(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated fractions like 0,0.01,0.1, got {text!r}") from None
+    bad = [v for v in values if not 0 <= v <= 1]
+    if bad or not values:
+        raise argparse.ArgumentTypeError(f"fractions must lie in [0, 1], got {text!r}")
+    return values
+
+
+def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    if args.draws < 1:
+        raise UserError("--draws must be at least 1")
+    if args.singles < 0:
+        raise UserError("--singles must be 0 or more")
+    json_path = writable(args.json, "--json") if args.json else None
+    plot_path = writable(args.plot, "--plot") if args.plot else None
+    if plot_path and plot_path.suffix.lower() != ".png":
+        raise UserError(f"--plot writes a PNG: use a .png name, not {plot_path.name}")
+    if args.checkpoint and not Path(args.checkpoint).is_file():
+        raise UserError(f"checkpoint not found: {args.checkpoint}")
+
+    from cube_viz.app.train import make_trainer, train_steps
+
+    trainer = make_trainer(overrides, args.checkpoint)
+    if not args.checkpoint and (code := train_steps(trainer, trainer.steps_for(trainer.config))):
+        return code
+    report = run_ablation(trainer, args.fractions, args.draws, args.singles, seed=trainer.config.seed,
+                          progress=lambda jobs: tqdm(jobs, desc="ablating", unit="experiment", file=sys.stderr))
+    print_table(report)
+    if json_path:
+        json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        print(f"figures: {json_path}")
+    if plot_path:
+        from cube_viz.app.ablation_plot import plot_report
+
+        plot_report(report, plot_path)
+        print(f"plot: {plot_path}")
+    if not report.complete:
+        print("interrupted: the figures above are what was measured before Ctrl-C", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def print_table(r: AblationReport) -> None:
+    b = r.baseline
+    print(f"intact model: held-out loss {b.loss:.3f} nats, accuracy {b.accuracy:.1%} ({r.n_weights} reflectors)")
+    print(f"{'knocked out':>12} {'reflectors':>10} {'loss':>15} {'accuracy':>16} {'wall change (TVD)':>19}")
+    for f in r.fractions:
+        print(f"{f['fraction']:>12.1%} {f['count']:>10} {f['loss_mean']:>8.3f} ± {f['loss_std']:<5.3f}"
+              f"{f['accuracy_mean']:>9.1%} ± {f['accuracy_std']:<5.1%} {f['tvd_mean']:>11.3f} ± {f['tvd_std']:.3f}")
+    if r.singles:
+        s = r.singles
+        print(f"one random reflector ({s['count']} tried): loss change median {s['loss_median'] - b.loss:+.5f}, "
+              f"max {s['loss_max'] - b.loss:+.5f}; wall change median {s['tvd_median']:.4f}, max {s['tvd_max']:.4f}")
+    if r.salient:
+        s = r.salient
+        print(f"most salient reflector ({s['parameter']} row {s['row']} col {s['col']}, w = {s['weight']:+.3f}): "
+              f"loss {s['loss']:.3f} ({s['loss'] - b.loss:+.4f}), accuracy {s['accuracy']:.1%}, "
+              f"wall change {s['tvd']:.3f}")

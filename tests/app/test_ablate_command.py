@@ -1,0 +1,87 @@
+"""`cube-viz ablate` and `--ablate` in pictures, through the command line."""
+
+import json
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import pyvista as pv
+import torch
+
+import cube_viz
+from tests.app.test_scene_commands import FAST
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    from cube_viz.cli import main
+
+    path = tmp_path_factory.mktemp("ckpt") / "m.pt"
+    assert main(["train", *FAST, "--steps", "60", "--save", str(path)]) == 0
+    return path
+
+
+def test_ablate_writes_the_table_json_and_plot(tmp_path, run_cli, checkpoint):
+    js, png = tmp_path / "a.json", tmp_path / "a.png"
+    before = torch.load(checkpoint, weights_only=True)["model_state"]
+    code, out, err = run_cli("ablate", "--checkpoint", checkpoint, "--draws", "2", "--singles", "10",
+                             "--json", js, "--plot", png)
+    assert code == 0, err
+    assert "intact model" in out and "most salient" in out
+    report = json.loads(js.read_text())
+    assert set(report) == {"baseline", "n_weights", "unigram_entropy", "fractions", "singles", "salient", "complete"}
+    assert [f["fraction"] for f in report["fractions"]] == [0.0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.9]
+    for key in ("loss_mean", "loss_std", "accuracy_mean", "accuracy_std", "tvd_mean", "tvd_std", "count", "draws"):
+        assert key in report["fractions"][1]
+    assert {"loss_median", "loss_max", "tvd_median", "tvd_max", "count"} <= set(report["singles"])
+    assert report["fractions"][0]["loss_mean"] == report["baseline"]["loss"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and iio.imread(png).shape[0] > 300
+    after = torch.load(checkpoint, weights_only=True)["model_state"]
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--fractions", "0,1.5"], "--fractions"),
+        (["--fractions", "-0.1"], "--fractions"),
+        (["--draws", "0"], "--draws"),
+        (["--checkpoint", "missing.pt"], "not found"),
+        (["--plot", "figure.svg"], ".png"),
+    ],
+)
+def test_bad_ablation_input_is_one_line(tmp_path, run_cli, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("ablate", *args, *FAST)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_ablated_scene_shows_dark_flat_reflectors_and_the_damaged_prediction(tmp_path, run_cli, checkpoint):
+    out = tmp_path / "scene.vtm"
+    code, _, err = run_cli("export", out, "--checkpoint", checkpoint, "--ablate", "0.3", "--prompt", "the cat")
+    assert code == 0, err
+    blocks = pv.read(out)
+    r = blocks["reflectors"]
+    state = torch.load(checkpoint, weights_only=True)["model_state"]
+    names = list(r.field_data["layer_names"])
+    original = np.concatenate([state[f"{n}.weight"].numpy()[r["row"][r["layer"] == li], r["col"][r["layer"] == li]]
+                               for li, n in enumerate(names)])
+    zeroed = (r["weight"] == 0) & (original != 0)
+    assert zeroed.sum() == round(0.3 * r.n_points)
+    np.testing.assert_allclose(r["normal"][zeroed], [[0, -1, 0]] * int(zeroed.sum()), atol=1e-7)  # flat
+    # the wall shows what the damaged model predicts
+    model = cube_viz.load_checkpoint(checkpoint)
+    with torch.no_grad():
+        for li, n in enumerate(names):
+            sel = r["layer"] == li
+            model.model.get_submodule(n).weight[r["row"][sel], r["col"][sel]] = torch.from_numpy(r["weight"][sel])
+    np.testing.assert_allclose(blocks["wall"]["probability"], model.predict("the cat"), rtol=1e-5, atol=1e-8)
+
+
+def test_ablated_screenshot(tmp_path, run_cli, checkpoint):
+    out = tmp_path / "shot.png"
+    code, _, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--ablate", "0.5", "--size", "320x200")
+    assert code == 0, err
+    assert iio.imread(out).shape == (200, 320, 3)
+    code, _, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--ablate", "2")
+    assert code == 2 and "--ablate" in err
