@@ -9,6 +9,7 @@ from typing import Any
 
 from cube_viz import __version__
 from cube_viz.app.ablate import add_ablate_flags
+from cube_viz.app.record import add_record_flags
 from cube_viz.app.scene_args import add_scene_flags
 from cube_viz.config import TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, UserError
@@ -107,6 +108,12 @@ def build_parser() -> Parser:
     export.add_argument("out", metavar="OUT.vtm|OUT.gltf", help="the scene file to write")
     add_scene_flags(export)
     add_training_flags(export)
+    record = sub.add_parser("record", help="render the cube learning to an MP4 or GIF (offscreen)",
+                            description="Train (or replay --from-run) and render the cube frame by frame to a movie: "
+                            "training tempo, lecture tempo or a --storyboard of shots. Ctrl-C keeps a playable file.")
+    record.add_argument("out", metavar="OUT.mp4|OUT.gif", help="the movie to write")
+    add_record_flags(record)
+    add_training_flags(record)
     ablate = sub.add_parser("ablate", help="knock reflectors out and measure what the model can still do",
                             description="Set random fractions of the weights, single weights and the most salient "
                             "weight to zero, and measure held-out loss, accuracy and how much the word wall changes. "
@@ -117,7 +124,8 @@ def build_parser() -> Parser:
 
 
 COMMANDS = {"train": "cube_viz.app.train:run_train", "screenshot": "cube_viz.app.screenshot:run_screenshot",
-            "export": "cube_viz.app.export:run_export", "ablate": "cube_viz.app.ablate:run_ablate"}
+            "export": "cube_viz.app.export:run_export", "ablate": "cube_viz.app.ablate:run_ablate",
+            "record": "cube_viz.app.record:run_record"}
 
 
 def main(argv: list[str] | None = None) -> int:

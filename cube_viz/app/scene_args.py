@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cube_viz.anim.storyboard import PRESETS
 from cube_viz.app.paths import writable
 from cube_viz.errors import UserError
 
-CAMERAS = ("iso", "front", "side", "top")
+CAMERAS = tuple(PRESETS)
 MAX_SIZE = (3840, 2160)
 
 

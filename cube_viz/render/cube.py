@@ -61,6 +61,32 @@ def word_mesh(spec: CubeSpec) -> tuple[pv.PolyData, np.ndarray]:
     return mesh, np.concatenate(ids)
 
 
+def motion_legend(exaggeration: float) -> str:
+    turn = "" if exaggeration == 1 else f"\nturns exaggerated x{exaggeration:g}, settling on the true weight"
+    return ("\nglow = size of the gradient as the wave passes\nwhite = largest update or sign flip\n"
+            f"cyan = pull of weight decay (stabilizing field){turn}")
+
+
+def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
+    """World bounds (xmin, xmax, ymin, ymax, zmin, zmax) of a storyboard highlight."""
+    lat = spec.lattice
+    pad = 1.5
+    if what == "wall":
+        p = spec.wall.positions
+    elif what == "rays":
+        p = np.array([[-lat.half_width, lat.front_y, -lat.half_width], [lat.half_width, lat.wall_y, lat.half_width]])
+    elif what.startswith("layer:"):
+        slab = next(s for s in lat.slabs if s.name == what.split(":", 1)[1])
+        p = lat.positions[slab.weights]
+    else:  # reflector:LAYER:ROW:COL
+        _, layer, row, col = what.split(":")
+        slab = next(s for s in lat.slabs if s.name == layer)
+        p = lat.positions[slab.weights][int(row) * slab.cols + int(col)][None, :]
+        pad = 1.2
+    lo, hi = p.min(axis=0) - pad, p.max(axis=0) + pad
+    return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
+
+
 def overlay(plotter: pv.Plotter, actor: pv.Actor) -> None:
     """Draw `actor` in a second layer over the scene, seen through the same camera.
 
@@ -112,9 +138,21 @@ class CubeView:
         plotter.add_mesh(box.extract_feature_edges(), color="#b9d4ff", line_width=1.5 * text_scale,
                          lighting=False, name="glass-edges")
 
+        self.wave = pv.Plane(center=(0, lat.wall_y, 0), direction=(0, 1, 0), i_size=2 * h + 4, j_size=2 * h + 4)
+        self.wave_actor = plotter.add_mesh(self.wave, color="#ffd75e", opacity=0.07, show_edges=True,
+                                           edge_color="#ffe9a0", line_width=3 * text_scale, lighting=False,
+                                           name="wave")
+        self.wave_actor.SetVisibility(False)
+        self.outline = pv.Box(bounds=(-1, 1, -1, 1, -1, 1)).extract_feature_edges()
+        self._unit_outline = np.asarray(self.outline.points).copy()
+        self.outline_actor = plotter.add_mesh(self.outline, color="#7dff9a", line_width=3 * text_scale,
+                                              lighting=False, name="highlight")
+        self.outline_actor.SetVisibility(False)
         self._label_slabs(text_scale)
         font = max(8, round(13 * text_scale))
         self.hud = plotter.add_text("", position="upper_left", font_size=font, color="white", name="hud")
+        self.captions = plotter.add_text("", position="lower_right", font_size=max(9, round(18 * text_scale)),
+                                         color="#fff6d8", name="captions")
         self.legend = plotter.add_text(LEGEND, position="lower_left", font_size=max(7, round(10 * text_scale)),
                                        color="#c8d2e6", name="legend")
 
@@ -129,12 +167,24 @@ class CubeView:
 
     def update(self, frame: Frame) -> None:
         """Copy a frame's arrays into the actors (slice assignment marks VTK data modified)."""
-        self._plates(self.reflectors, self.spec.lattice.positions, frame.reflectors, PLATE)
+        m = frame.motion
+        self._plates(self.reflectors, self.spec.lattice.positions, frame.reflectors, PLATE,
+                     None if m is None else (m.glow, m.field, m.glint))
         if frame.knocked is not None:
             self.reflectors.cell_data["rgb"][frame.knocked] = palette.KNOCKED_OUT
-        self._plates(self.biases, self.spec.lattice.bias_positions, frame.biases, BIAS_PLATE)
+        self._plates(self.biases, self.spec.lattice.bias_positions, frame.biases, BIAS_PLATE,
+                     None if m is None else (m.bias_glow, None, None))
         if frame.rays is not None:
             self._rays(frame)
+        self.wave_actor.SetVisibility(m is not None and m.wave_y is not None)
+        if m is not None and m.wave_y is not None:
+            points = np.asarray(self.wave.points).copy()
+            points[:, 1] = m.wave_y
+            self.wave.points[:] = points
+        self._highlight(frame.highlight)
+        self.captions.set_text("lower_right", frame.caption or "")
+        self.captions.set_text("upper_right", frame.banner or "")
+        self.legend.set_text("lower_left", LEGEND + ("" if m is None else motion_legend(m.exaggeration)))
         if frame.gel is not None and self.gel.n_points:
             self.gel.point_data["rgb"][:] = palette.gel(frame.gel.gain)
         if frame.word_brightness is not None:
@@ -144,14 +194,26 @@ class CubeView:
         self.hud.set_text("upper_left", self.hud_text(frame))
 
     @staticmethod
-    def _plates(mesh: pv.PolyData, centres: np.ndarray, plates: Plates, side: float) -> None:
+    def _plates(mesh: pv.PolyData, centres: np.ndarray, plates: Plates, side: float, light=None) -> None:
         mesh.points[:] = orient.plate_corners(centres, plates.theta, side)
-        mesh.cell_data["rgb"][:] = palette.diverging(plates.tone, TONE_RANGE)
+        rgb = palette.diverging(plates.tone, TONE_RANGE)
+        mesh.cell_data["rgb"][:] = rgb if light is None else palette.lit(rgb, *light)
+
+    def _highlight(self, what: str | None) -> None:
+        """A green box around the storyboard's highlighted layer, wall, rays or single reflector."""
+        bounds = None if what is None else highlight_bounds(self.spec, what)
+        self.outline_actor.SetVisibility(bounds is not None)
+        if bounds is not None:
+            lo, hi = np.asarray(bounds[0::2]), np.asarray(bounds[1::2])
+            self.outline.points[:] = (lo + hi) / 2 + self._unit_outline * (hi - lo) / 2
 
     def _rays(self, frame: Frame) -> None:
         r = frame.rays
+        ends = r.ends
+        if frame.motion is not None and frame.motion.ray_reveal is not None:  # light in flight
+            ends = r.starts + (r.ends - r.starts) * frame.motion.ray_reveal[:, None]
         pts = np.empty((2 * len(r.starts), 3), np.float32)
-        pts[0::2], pts[1::2] = r.starts, r.ends
+        pts[0::2], pts[1::2] = r.starts, ends
         self.rays.points[:] = pts
         self.rays.cell_data["rgb"][:] = palette.rays(r.contribution, r.intensity)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from cube_viz.render.cube import CubeView
-from cube_viz.render.view import offscreen_plotter, set_camera
+from cube_viz.render.view import grab, offscreen_plotter, set_camera
 from cube_viz.scene.frame import CubeSpec, Frame
 
 
@@ -22,7 +22,7 @@ def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: st
         if transparent:  # the gradient would be opaque: clear to alpha 0, keep only the cube's own pixels
             plotter.renderer.GradientBackgroundOff()
             plotter.renderer.SetBackgroundAlpha(0.0)
-        return plotter.screenshot(transparent_background=transparent, return_img=True)
+        return grab(plotter, transparent)
     finally:
         plotter.close()
 

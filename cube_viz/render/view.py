@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
+from cube_viz.anim.storyboard import PRESETS, CameraKey
 from cube_viz.scene.lattice import Lattice
 from cube_viz.scene.wall import WALL_SPAN
 
-CAMERAS = ("iso", "front", "side", "top")
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
 LOOKS = ("record", "preview")
+FRAMING = 1.03  # visible half-height / bounding radius at zoom 1
 
 
 def offscreen_plotter(size: tuple[int, int], look: str = "record") -> pv.Plotter:
@@ -34,24 +35,39 @@ def setup(plotter: pv.Plotter, look: str = "record") -> None:
 
 
 def set_camera(plotter: pv.Plotter, lattice: Lattice, preset: str) -> None:
-    """Presets look at the whole cube; iso looks from the front-left-top so the wall's words face the viewer.
+    """A named view: iso (default: front-left-top, the wall's words face the viewer), front, side, top.
 
     side looks along the slabs from the right, a little from the front and above: straight along x
     every plate would be edge-on (they tilt about x) and vanish.
     """
+    set_view(plotter, lattice, CameraKey(*PRESETS[preset]))
+
+
+def set_view(plotter: pv.Plotter, lattice: Lattice, key: CameraKey) -> None:
+    """Camera at (azimuth, elevation) around the cube, parallel projection (the far wall's words stay as
+    large as the near slabs), framed on the cube and its wall and scaled by `zoom`."""
     h = lattice.half_width
-    focus = np.array([0.0, 0.0, 0.0])
-    direction = {"iso": (-0.42, -1.0, 0.34), "front": (0.0, -1.0, 0.0), "side": (1.0, -0.3, 0.25),
-                 "top": (0.0, -0.0001, 1.0)}[preset]
-    d = np.asarray(direction) / np.linalg.norm(direction)
-    plotter.camera.focal_point = focus
-    plotter.camera.position = focus + d * 6 * h
-    plotter.camera.up = (0.0, 1.0, 0.0) if preset == "top" else (0.0, 0.0, 1.0)
-    # parallel projection: the far wall's words are as large as the near slabs, and rays keep their proportions
-    plotter.camera.parallel_projection = True
+    az, el = np.radians(key.azimuth), np.radians(key.elevation)
+    d = np.array([np.sin(az) * np.cos(el), -np.cos(az) * np.cos(el), np.sin(el)])
+    cam = plotter.camera
+    cam.parallel_projection = True
+    focus = np.array([-0.08 * h, 0.0, 0.16 * h])  # the wall rises above the cube in most views
+    cam.focal_point = focus
+    cam.position = focus + d * 6 * h
+    cam.up = (0.0, 1.0, 0.0) if abs(key.elevation) > 80 else (0.0, 0.0, 1.0)
+    # Half the visible height, from the cube-and-wall's bounding radius (not VTK's reset_camera, whose fit
+    # depends on whether the window has rendered yet): the same framing for a still and for every movie frame.
     w = WALL_SPAN * h
-    plotter.reset_camera(bounds=(-w, w, lattice.front_y, lattice.wall_y, -w, w))
-    if preset == "iso":  # the wall rises above and left of the cube in this view: centre on both
-        plotter.camera.focal_point = (-0.08 * h, 0.0, 0.16 * h)
-        plotter.camera.position = np.asarray(plotter.camera.focal_point) + d * 6 * h
-    plotter.camera.zoom(1.27 if preset == "iso" else 1.2)
+    radius = float(np.linalg.norm([w, (lattice.wall_y - lattice.front_y) / 2, w]))
+    cam.parallel_scale = FRAMING * radius / key.zoom
+    plotter.renderer.ResetCameraClippingRange()
+
+
+def grab(plotter: pv.Plotter, transparent: bool = False) -> np.ndarray:
+    """(H, W, 3 or 4) uint8 pixels of the scene as it is now.
+
+    pyvista's screenshot() renders only the first time; later calls read the last rendered buffer, so
+    render explicitly (before the first show() render() is a no-op and screenshot() does it).
+    """
+    plotter.render()
+    return plotter.screenshot(transparent_background=transparent, return_img=True)

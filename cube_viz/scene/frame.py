@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -58,6 +59,10 @@ class Frame:
     target_id: int | None
     top_ids: np.ndarray | None  # (3,) int64 most probable words, best first
     knocked: np.ndarray | None = None  # (N,) bool reflectors knocked out (set to 0) for an ablation picture
+    motion: Any = None  # anim.cycle.Motion: glows, turns, rays in flight, the wave (None: a still)
+    caption: str | None = None  # a storyboard caption
+    banner: str | None = None  # e.g. "epoch 3" as an epoch begins
+    highlight: str | None = None  # storyboard highlight: "layer:NAME", "wall", "rays", "reflector:LAYER:ROW:COL"
 
 
 def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:

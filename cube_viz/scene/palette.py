@@ -7,6 +7,9 @@ import numpy as np
 NEGATIVE = np.array([60, 140, 255], np.float32)  # bright blue
 NEUTRAL = np.array([78, 86, 110], np.float32)  # dark slate: a weight near 0 stays in the background
 POSITIVE = np.array([255, 90, 60], np.float32)  # bright red
+GLOW = np.array([255, 236, 150], np.float32)  # a reflector lit by its gradient as the wave passes
+FIELD = np.array([60, 230, 230], np.float32)  # the stabilizing field (weight decay) pulling a reflector
+GLINT = np.array([255, 255, 255], np.float32)
 KNOCKED_OUT = np.array([14, 14, 18], np.uint8)  # a reflector set to zero by an ablation: dark and flat
 RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
 RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
@@ -45,3 +48,15 @@ def gel(gain: np.ndarray, limit: float = 2.0) -> np.ndarray:
     u = np.clip(gain / limit, -1.0, 1.0)[:, None]
     base = np.where(u < 0, SUPPRESS, AMPLIFY)
     return (base * (0.25 + 0.75 * np.abs(u))).astype(np.uint8)
+
+
+def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray | None = None,
+        glint: np.ndarray | None = None) -> np.ndarray:
+    """(N, 3) uint8: base colours blended towards GLOW by glow (0..1), towards FIELD by field, white where glint."""
+    rgb = base.astype(np.float32)
+    rgb += (GLOW - rgb) * glow[:, None]
+    if field is not None:
+        rgb += (FIELD - rgb) * field[:, None]
+    if glint is not None:
+        rgb[glint] = GLINT
+    return rgb.astype(np.uint8)

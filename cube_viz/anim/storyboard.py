@@ -1,0 +1,150 @@
+"""Lecture storyboards: a TOML list of shots, checked field by field before anything renders.
+
+    [[shot]]
+    duration = 12                      # seconds
+    camera = ["iso", {azimuth = 60, elevation = 20, zoom = 1.2}]   # keyframes, eased between
+    caption = "Every plate is one weight."
+    highlight = "layer:hidden.0"       # or "wall", "rays", "reflector:out:2:12"
+    training = "pause"                 # pause | lecture (one step's cycle, slowly) | training (many steps)
+    steps_per_second = 60              # training only
+    cycle_seconds = 6                  # lecture only: seconds per step's cycle
+    exaggeration = 3                   # lecture only: turns overshoot x3 and settle on the true weight
+    weight_decay = 0.01                # optional: change the live run's weight decay (or lr) from this shot on
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cube_viz.errors import UserError
+
+TRAINING = ("pause", "lecture", "training")
+PRESETS = {"iso": (-22.8, 17.7, 1.27), "front": (0.0, 0.0, 1.2), "side": (73.3, 13.1, 1.2), "top": (0.0, 89.0, 1.2)}
+FIELDS = {"duration", "camera", "caption", "highlight", "training", "steps_per_second", "cycle_seconds",
+          "exaggeration", "lr", "weight_decay"}
+
+
+@dataclass(frozen=True)
+class CameraKey:
+    azimuth: float  # degrees, 0 = looking along the light from the front, positive = from the right
+    elevation: float  # degrees above the slabs' middle
+    zoom: float
+
+
+@dataclass(frozen=True)
+class Shot:
+    duration: float
+    cameras: tuple[CameraKey, ...] = (CameraKey(*PRESETS["iso"]),)
+    caption: str | None = None
+    highlight: str | None = None
+    training: str = "pause"
+    steps_per_second: float = 60.0
+    cycle_seconds: float = 6.0
+    exaggeration: float = 1.0
+    lr: float | None = None
+    weight_decay: float | None = None
+
+
+class StoryboardError(UserError):
+    pass
+
+
+def camera_key(value, where: str) -> CameraKey:
+    if isinstance(value, str):
+        if value not in PRESETS:
+            raise StoryboardError(f"{where}: unknown camera preset {value!r} (use {', '.join(PRESETS)} or a table)")
+        return CameraKey(*PRESETS[value])
+    if isinstance(value, dict):
+        unknown = set(value) - {"azimuth", "elevation", "zoom"}
+        if unknown:
+            raise StoryboardError(f"{where}: unknown camera key {sorted(unknown)[0]!r}")
+        try:
+            key = CameraKey(float(value.get("azimuth", PRESETS["iso"][0])),
+                            float(value.get("elevation", PRESETS["iso"][1])), float(value.get("zoom", 1.2)))
+        except (TypeError, ValueError):
+            raise StoryboardError(f"{where}: azimuth, elevation and zoom must be numbers") from None
+        if not (-90 <= key.elevation <= 90 and key.zoom > 0):
+            raise StoryboardError(f"{where}: elevation must lie in [-90, 90] and zoom be positive")
+        return key
+    raise StoryboardError(f"{where}: a camera is a preset name or a table {{azimuth, elevation, zoom}}")
+
+
+def parse_shot(raw: dict, where: str, layer_names: tuple[str, ...] | None = None) -> Shot:
+    unknown = set(raw) - FIELDS
+    if unknown:
+        raise StoryboardError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+
+    def number(field: str, default, positive: bool = True, optional: bool = False):
+        value = raw.get(field, default)
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and value <= 0) or value < 0:
+            raise StoryboardError(f"{where}: field {field!r} must be a {'positive ' if positive else ''}number, "
+                                  f"got {value!r}")
+        return float(value)
+
+    if "duration" not in raw:
+        raise StoryboardError(f"{where}: field 'duration' is missing")
+    cams = raw.get("camera", "iso")
+    cams = cams if isinstance(cams, list) else [cams]
+    if not cams:
+        raise StoryboardError(f"{where}: field 'camera' needs at least one keyframe")
+    training = raw.get("training", "pause")
+    if training not in TRAINING:
+        raise StoryboardError(f"{where}: field 'training' must be one of {', '.join(TRAINING)}, got {training!r}")
+    for text_field in ("caption", "highlight"):
+        if text_field in raw and not isinstance(raw[text_field], str):
+            raise StoryboardError(f"{where}: field {text_field!r} must be a text")
+    highlight = raw.get("highlight")
+    if highlight is not None:
+        check_highlight(highlight, f"{where}: field 'highlight'", layer_names)
+    return Shot(duration=number("duration", None),
+                cameras=tuple(camera_key(c, f"{where}: field 'camera'") for c in cams),
+                caption=raw.get("caption"), highlight=highlight, training=training,
+                steps_per_second=number("steps_per_second", 60.0), cycle_seconds=number("cycle_seconds", 6.0),
+                exaggeration=number("exaggeration", 1.0), lr=number("lr", None, optional=True),
+                weight_decay=number("weight_decay", None, positive=False, optional=True))
+
+
+def check_highlight(value: str, where: str, layer_names: tuple[str, ...] | None) -> None:
+    parts = value.split(":")
+    ok = value in ("wall", "rays") or (parts[0] == "layer" and len(parts) == 2) or (
+        parts[0] == "reflector" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit())
+    if not ok:
+        raise StoryboardError(f"{where}: use wall, rays, layer:NAME or reflector:LAYER:ROW:COL, got {value!r}")
+    if layer_names is not None and parts[0] in ("layer", "reflector") and parts[1] not in layer_names:
+        raise StoryboardError(f"{where}: no layer {parts[1]!r} (layers: {', '.join(layer_names)})")
+
+
+def load_storyboard(path: str | Path, layer_names: tuple[str, ...] | None = None) -> list[Shot]:
+    """The shots of a storyboard file; StoryboardError naming the file, the shot and the field."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise StoryboardError(f"storyboard not found: {p}") from None
+    except IsADirectoryError:
+        raise StoryboardError(f"storyboard path is a directory: {p}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise StoryboardError(f"{p}: not valid TOML: {e}") from None
+    shots = data.get("shot")
+    if not isinstance(shots, list) or not shots:
+        raise StoryboardError(f"{p}: no shots (write each as a [[shot]] table)")
+    return [parse_shot(raw, f"{p}: shot {i}", layer_names) for i, raw in enumerate(shots, start=1)]
+
+
+def interpolate_camera(keys: tuple[CameraKey, ...], progress: float) -> CameraKey:
+    """Eased camera between keyframes spread evenly over the shot (progress 0..1)."""
+    from cube_viz.anim.easing import ease_in_out_cubic
+
+    if len(keys) == 1:
+        return keys[0]
+    x = min(max(progress, 0.0), 1.0) * (len(keys) - 1)
+    i = min(int(x), len(keys) - 2)
+    a = float(ease_in_out_cubic(x - i))
+    k0, k1 = keys[i], keys[i + 1]
+    return CameraKey(k0.azimuth + (k1.azimuth - k0.azimuth) * a, k0.elevation + (k1.elevation - k0.elevation) * a,
+                     k0.zoom + (k1.zoom - k0.zoom) * a)

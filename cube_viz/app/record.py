@@ -1,0 +1,207 @@
+"""`cube-viz record OUT.mp4|OUT.gif`: the cube learning, rendered offscreen frame by frame.
+
+Time is a number: frame i shows t = i / fps. A plan of shots (one from the flags, or a storyboard)
+says for each t what the camera does, what is highlighted and captioned, and what training does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from cube_viz.anim.cycle import cycle_frame, training_frame
+from cube_viz.anim.storyboard import PRESETS, CameraKey, Shot, interpolate_camera, load_storyboard
+from cube_viz.app.paths import writable
+from cube_viz.app.scene_args import parse_size
+from cube_viz.errors import EXIT_INTERRUPTED, UserError
+from cube_viz.scene.frame import CubeSpec, build_frame
+from cube_viz.sim.snapshot import Snapshot
+
+MOVIE_FORMATS = (".mp4", ".gif")
+CAMERA_MODES = ("fixed", "orbit", "fly")
+TEMPOS = ("lecture", "training")
+FLY = ("front", "iso", "side", "top", "iso")
+BANNER_SECONDS = 1.5
+
+
+def add_record_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("recording")
+    g.add_argument("--duration", type=float, metavar="SECONDS", help="length of the movie (default: from --steps)")
+    g.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    g.add_argument("--size", default="1280x720", metavar="WxH",
+                   help="frame size, up to 3840x2160, even numbers for MP4 (default 1280x720)")
+    g.add_argument("--tempo", default="training", metavar="TEMPO",
+                   help="training (many steps a second, default) or lecture (one step's cycle over a few seconds)")
+    g.add_argument("--camera", default="fixed", metavar="MODE", help="fixed (iso), orbit or fly, eased (default fixed)")
+    g.add_argument("--steps-per-second", type=float, default=60.0, metavar="N",
+                   help="training steps shown per second at training tempo (default 60)")
+    g.add_argument("--cycle-seconds", type=float, default=4.0, metavar="S",
+                   help="seconds per step's cycle at lecture tempo (default 4)")
+    g.add_argument("--exaggeration", type=float, default=1.0, metavar="K",
+                   help="lecture tempo: turns overshoot K x before settling on the true weight (default 1)")
+    g.add_argument("--from-run", metavar="RUN.npz", help="render a run recording made by `cube-viz train --record`")
+    g.add_argument("--storyboard", metavar="FILE.toml", help="a lecture script of shots (see assets/storyboards/)")
+    g.add_argument("--checkpoint", metavar="PATH", help="start from this trained model")
+    g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
+                   help="prompt whose light is traced (default: a held-out corpus sentence)")
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    out: Path
+    size: tuple[int, int]
+    fps: float
+    shots: list[Shot]
+
+
+def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> RecordRequest:
+    """Everything that can be checked before training or rendering starts."""
+    out = Path(args.out)
+    if out.suffix.lower() not in MOVIE_FORMATS:
+        raise UserError(f"unsupported movie format {out.suffix or '(none)'!r} for {out}: use .mp4 or .gif")
+    writable(str(out), "output")
+    size = parse_size(args.size)
+    if out.suffix.lower() == ".mp4" and (size[0] % 2 or size[1] % 2):
+        raise UserError(f"--size {size[0]}x{size[1]}: MP4 needs an even width and height")
+    if not 1 <= args.fps <= 120:
+        raise UserError(f"--fps must lie in 1..120, got {args.fps:g}")
+    if args.tempo not in TEMPOS:
+        raise UserError(f"unknown --tempo {args.tempo!r}: use lecture or training")
+    if args.camera not in CAMERA_MODES:
+        raise UserError(f"unknown --camera {args.camera!r}: use fixed, orbit or fly")
+    for flag in ("steps_per_second", "cycle_seconds", "exaggeration"):
+        if getattr(args, flag) <= 0:
+            raise UserError(f"--{flag.replace('_', '-')} must be positive")
+    if args.duration is not None and args.duration <= 0:
+        raise UserError("--duration must be positive")
+    for flag in ("from_run", "checkpoint"):
+        value = getattr(args, flag)
+        if value and not Path(value).is_file():
+            raise UserError(f"--{flag.replace('_', '-')} not found: {value}")
+    if args.storyboard:
+        shots = load_storyboard(args.storyboard)
+    else:
+        steps = overrides.get("steps", 2000 if not args.checkpoint else 200)
+        per_second = args.steps_per_second if args.tempo == "training" else 1 / args.cycle_seconds
+        duration = args.duration or min(steps / per_second, 600.0)
+        shots = [Shot(duration=duration, cameras=camera_path(args.camera), training=args.tempo,
+                      steps_per_second=args.steps_per_second, cycle_seconds=args.cycle_seconds,
+                      exaggeration=args.exaggeration)]
+    return RecordRequest(out, size, args.fps, shots)
+
+
+def camera_path(mode: str) -> tuple[CameraKey, ...]:
+    iso = CameraKey(*PRESETS["iso"])
+    if mode == "orbit":  # once around, eased in and out
+        return tuple(replace(iso, azimuth=iso.azimuth + a) for a in (0, 90, 180, 270, 360))
+    if mode == "fly":
+        return tuple(CameraKey(*PRESETS[p]) for p in FLY)
+    return (iso,)
+
+
+class Source:
+    """Snapshots to show, from live training or a run recording: `advance(n)` moves on n steps."""
+
+    def __init__(self, trainer=None, run=None):
+        self.trainer, self.run, self.index = trainer, run, 0
+        self.current: Snapshot = trainer.snapshot() if trainer else run[0]
+
+    def advance(self, n: int) -> Snapshot:
+        if self.trainer is not None:
+            for _ in range(n - 1):
+                self.trainer.step()
+            self.current = self.trainer.step(capture=True)
+        else:  # a recording keeps every k-th step: one record per k steps asked for
+            every = self.run.steps[1] - self.run.steps[0] if len(self.run) > 1 else 1
+            self.index = min(self.index + max(1, round(n / every)), len(self.run) - 1)
+            self.current = self.run[self.index]
+        return self.current
+
+    def set_hyperparameters(self, lr, weight_decay) -> None:
+        if self.trainer is not None and (lr is not None or weight_decay is not None):
+            self.trainer.set_hyperparameters(lr=lr, weight_decay=weight_decay)
+
+
+def frames_of(request: RecordRequest, spec: CubeSpec, source: Source):
+    """Yield (frame, camera key) for every movie frame, advancing training as the shots say."""
+    fps = request.fps
+    before, banner_until, banner = source.current, -1.0, None
+    steps_done, t0 = 0.0, 0.0
+    for shot in request.shots:
+        source.set_hyperparameters(shot.lr, shot.weight_decay)
+        n = max(1, round(shot.duration * fps))
+        cycle_frames = max(2, round(shot.cycle_seconds * fps))
+        for i in range(n):
+            t = t0 + i / fps
+            if shot.training == "training":
+                steps_done += shot.steps_per_second / fps
+                due = int(steps_done)
+                steps_done -= due
+                if due:
+                    before = source.current
+                    source.advance(due)
+                frame = training_frame(spec, source.current)
+            elif shot.training == "lecture":
+                k = i % cycle_frames
+                if k == 0:
+                    before = source.current
+                    source.advance(1)
+                frame = cycle_frame(spec, before, source.current, (k + 1) / cycle_frames, shot.exaggeration)
+            else:
+                frame = build_frame(spec, source.current)
+            if source.current.epoch > before.epoch and t >= banner_until:
+                banner, banner_until = f"epoch {source.current.epoch + 1} begins", t + BANNER_SECONDS
+            frame = replace(frame, caption=shot.caption, highlight=shot.highlight,
+                            banner=banner if t < banner_until else None)
+            yield frame, interpolate_camera(shot.cameras, i / max(1, n - 1))
+        t0 += n / fps
+
+
+def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    request = check_record_args(args, overrides)
+    from cube_viz.app.train import make_trainer
+
+    if args.from_run:
+        from cube_viz.sim.recording import RunRecording
+
+        run = RunRecording(args.from_run)
+        source = Source(run=run)
+        spec = CubeSpec.build(run[0].params, run.vocab)
+    else:
+        trainer = make_trainer(overrides, args.checkpoint)
+        source = Source(trainer=trainer)
+        spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+    if args.storyboard:  # now the layers are known: check the highlights name real ones
+        load_storyboard(args.storyboard, spec.lattice.layer_names)
+    total = sum(max(1, round(s.duration * request.fps)) for s in request.shots)
+
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.movie import MovieWriter
+    from cube_viz.render.view import grab, offscreen_plotter, set_view
+
+    plotter = offscreen_plotter(request.size)
+    view = CubeView(plotter, spec, text_scale=request.size[1] / 1080)
+    bar = tqdm(total=total, unit="frame", desc="recording", file=sys.stderr, dynamic_ncols=True)
+    interrupted = False
+    with MovieWriter(request.out, request.fps) as movie:
+        try:
+            for frame, camera in frames_of(request, spec, source):
+                view.update(frame)
+                set_view(plotter, spec.lattice, camera)
+                movie.add(grab(plotter))
+                bar.update(1)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            bar.close()
+            plotter.close()
+    if interrupted:
+        print(f"interrupted: {request.out} holds the {movie.frames} frames rendered so far and plays", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"movie: {request.out} ({movie.frames} frames, {request.size[0]}x{request.size[1]}, {request.fps:g} fps)")
+    return 0

@@ -1,0 +1,142 @@
+"""Time: easing, clips, the step cycle (checked against torch) and storyboards."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from cube_viz.anim.cycle import CYCLE, GLOW_SCALE, cycle_frame, glow_level, wave_arrival
+from cube_viz.anim.easing import EASINGS, there_and_back
+from cube_viz.anim.storyboard import StoryboardError, interpolate_camera, load_storyboard
+from cube_viz.anim.timeline import Clip, Timeline
+from cube_viz.config import TrainConfig
+from cube_viz.scene import orient
+from cube_viz.scene.frame import CubeSpec
+from cube_viz.sim.trainer import Trainer
+from tests.conftest import SMALL
+
+
+@pytest.mark.parametrize("name", sorted(set(EASINGS) - {"there_and_back"}))
+def test_easings_run_from_0_to_1_monotonically(name):
+    u = np.linspace(0, 1, 101)
+    f = EASINGS[name](u)
+    assert f[0] == 0 and f[-1] == pytest.approx(1) and np.all(np.diff(f) >= -1e-12)
+    assert EASINGS[name](-1.0) == 0 and EASINGS[name](2.0) == pytest.approx(1)
+
+
+def test_there_and_back_peaks_in_the_middle():
+    assert there_and_back(0.0) == 0 and there_and_back(0.5) == pytest.approx(1) and there_and_back(1.0) < 1e-12
+
+
+def test_clip_stagger_starts_first_and_ends_last_on_time():
+    c = Clip(start=2.0, duration=3.0, ease="linear", lag=1.0)  # each element runs 1.5 s
+    assert c.progress(2.0, 0.0) == 0 and c.progress(3.5, 0.0) == 1
+    assert c.progress(3.5, 1.0) == 0 and c.progress(5.0, 1.0) == 1
+    assert c.progress(2.75, 0.0) == pytest.approx(0.5)
+    assert Timeline({"a": c, "b": Clip(0, 7)}).duration == 7
+
+
+@pytest.fixture(scope="module")
+def step():
+    t = Trainer.from_config(TrainConfig(**SMALL, weight_decay=0.05, optimizer="sgd", lr=0.5))
+    for _ in range(20):
+        t.step()
+    before = t.snapshot()
+    after = t.step(capture=True)
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    return t, spec, before, after
+
+
+def test_glow_at_the_wave_is_abs_grad_on_the_fixed_scale(step):
+    t, spec, before, after = step
+    lat = spec.lattice
+    grads = torch.cat([p.grad.reshape(-1) for n, p in t.model.named_parameters() if n.endswith("weight")]).numpy()
+    expected = np.abs(grads) / (np.abs(grads) + GLOW_SCALE)
+    rows = np.array([s.rows for s in lat.slabs])[lat.layer]
+    arrival = wave_arrival(spec, lat.positions, lat.row, rows)
+    for i in (0, len(arrival) // 2, len(arrival) - 1):
+        frame = cycle_frame(spec, before, after, float(arrival[i]))
+        assert frame.motion.glow[i] == pytest.approx(expected[i], rel=1e-5)
+    np.testing.assert_allclose(glow_level(grads), expected, rtol=1e-6)
+    early = cycle_frame(spec, before, after, 0.1)
+    assert not early.motion.glow.any()  # no glow before the wave leaves the wall
+
+
+def test_the_wave_reaches_slabs_back_to_front(step):
+    _, spec, before, after = step
+    lat = spec.lattice
+    rows = np.array([s.rows for s in lat.slabs])[lat.layer]
+    arrival = wave_arrival(spec, lat.positions, lat.row, rows)
+    first = [arrival[lat.layer == li].min() for li in range(len(lat.slabs))]
+    last = [arrival[lat.layer == li].max() for li in range(len(lat.slabs))]
+    assert all(first[i] > last[i + 1] for i in range(len(first) - 1))  # out, then hidden, ..., embedding
+    ys = [cycle_frame(spec, before, after, u).motion.wave_y for u in np.linspace(0.36, 0.74, 5)]
+    assert all(a > b for a, b in itertools.pairwise(ys))
+
+
+def test_the_turn_ends_exactly_at_the_new_weights(step):
+    t, spec, before, after = step
+    lat = spec.lattice
+    new = torch.cat([p.detach().reshape(-1) for n, p in t.model.named_parameters() if n.endswith("weight")]).numpy()
+    for k in (1.0, 4.0):
+        end = cycle_frame(spec, before, after, 1.0, exaggeration=k)
+        np.testing.assert_array_equal(end.reflectors.weight, new)
+        np.testing.assert_array_equal(end.reflectors.theta,
+                                      orient.tilt(new, spec.scales[lat.param_index]).astype(np.float32))
+    start = cycle_frame(spec, before, after, 0.0)
+    np.testing.assert_allclose(start.reflectors.weight, before.params.flat[lat.param_index], atol=1e-6)
+
+
+def test_the_stabilizing_field_is_the_weight_decay_pull(step):
+    _t, spec, before, after = step
+    mid = CYCLE["decay"].start + CYCLE["decay"].duration / 2
+    assert cycle_frame(spec, before, after, mid).motion.field.max() > 0.5
+    t2 = Trainer.from_config(TrainConfig(**SMALL))
+    b2, a2 = t2.snapshot(), t2.step(capture=True)
+    spec2 = CubeSpec.build(t2.initial_parameters(), t2.dataset.vocab.words)
+    assert not cycle_frame(spec2, b2, a2, mid).motion.field.any()
+
+
+def write(tmp_path, text):
+    path = tmp_path / "board.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('[[shot]]\nduration = 2\n[[shot]]\nduration = -1\n', "shot 2: field 'duration'"),
+        ('[[shot]]\nduration = 2\ntraining = "fast"\n', "shot 1: field 'training'"),
+        ('[[shot]]\nduration = 2\ncamera = ["iso", "fisheye"]\n', "shot 1: field 'camera'"),
+        ('[[shot]]\nduration = 2\nhighlight = "layer:nope"\n', "shot 1: field 'highlight'"),
+        ('[[shot]]\nduration = 2\ncolour = "red"\n', "shot 1: unknown field 'colour'"),
+        ('[[shot]]\ncaption = "hi"\n', "shot 1: field 'duration' is missing"),
+        ('title = "x"\n', "no shots"),
+        ('[[shot]\n', "not valid TOML"),
+    ],
+)
+def test_storyboard_errors_name_the_file_shot_and_field(tmp_path, text, where):
+    path = write(tmp_path, text)
+    with pytest.raises(StoryboardError) as e:
+        load_storyboard(path, ("embed", "hidden.0", "out"))
+    assert str(path) in str(e.value) and where in str(e.value)
+
+
+def test_shipped_lecture_is_valid_and_about_two_minutes():
+    from pathlib import Path
+
+    shots = load_storyboard(Path(__file__).parents[2] / "assets/storyboards/lecture.toml",
+                            ("embed", "hidden.0", "hidden.1", "out"))
+    assert 100 <= sum(s.duration for s in shots) <= 150
+    assert {s.training for s in shots} == {"pause", "lecture", "training"}
+
+
+def test_camera_keyframes_are_eased_between():
+    from cube_viz.anim.storyboard import CameraKey
+
+    keys = (CameraKey(0, 0, 1), CameraKey(90, 30, 2))
+    assert interpolate_camera(keys, 0) == keys[0] and interpolate_camera(keys, 1) == keys[1]
+    mid = interpolate_camera(keys, 0.5)
+    assert mid.azimuth == pytest.approx(45) and interpolate_camera(keys, 0.1).azimuth < 9  # eased in

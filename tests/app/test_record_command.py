@@ -1,0 +1,104 @@
+"""`cube-viz record`: movies of the requested size and length, deterministic, and safe to interrupt."""
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import imageio.v2 as imageio
+import numpy as np
+import pytest
+
+from tests.app.test_scene_commands import FAST
+
+SMALL_MOVIE = ["--size", "160x96", "--fps", "10", *FAST]
+
+
+def frames(path):
+    with imageio.get_reader(path) as reader:
+        return [np.asarray(f)[..., :3] for f in reader]
+
+
+@pytest.mark.parametrize("ext", ["mp4", "gif"])
+def test_movie_has_the_requested_size_and_frame_count(tmp_path, run_cli, ext):
+    out = tmp_path / f"m.{ext}"
+    code, _stdout, err = run_cli("record", out, "--duration", "1.5", "--tempo", "lecture", "--cycle-seconds", "0.5",
+                                *SMALL_MOVIE)
+    assert code == 0, err
+    got = frames(out)
+    assert len(got) == 15 and got[0].shape == (96, 160, 3)
+    assert np.std(got[5]) > 5 and not np.array_equal(got[1], got[4])  # not blank, and it moves
+
+
+def test_two_runs_decode_to_the_same_frames(tmp_path, run_cli):
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    for out in (a, b):
+        assert run_cli("record", out, "--duration", "1", "--camera", "orbit", *SMALL_MOVIE)[0] == 0
+    fa, fb = frames(a), frames(b)
+    assert len(fa) == len(fb) == 10
+    assert all(np.array_equal(x, y) for x, y in zip(fa, fb, strict=True))
+
+
+def test_storyboard_and_run_recording(tmp_path, run_cli):
+    run = tmp_path / "run.npz"
+    assert run_cli("train", *FAST, "--steps", "30", "--record", run, "--record-every", "5")[0] == 0
+    board = tmp_path / "b.toml"
+    board.write_text('[[shot]]\nduration = 0.5\ncaption = "hello"\nhighlight = "wall"\n'
+                     '[[shot]]\nduration = 0.5\ntraining = "training"\nsteps_per_second = 20\n'
+                     'camera = ["iso", "top"]\n')
+    out = tmp_path / "m.mp4"
+    code, _, err = run_cli("record", out, "--from-run", run, "--storyboard", board, "--size", "160x96", "--fps", "10")
+    assert code == 0, err
+    assert len(frames(out)) == 10
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["m.avi"], "unsupported"),
+        (["m.mp4", "--size", "161x96"], "even"),
+        (["m.mp4", "--tempo", "fast"], "--tempo"),
+        (["m.mp4", "--camera", "spin"], "--camera"),
+        (["m.mp4", "--storyboard", "missing.toml"], "storyboard not found"),
+        (["m.mp4", "--from-run", "missing.npz"], "not found"),
+        (["/no/such/dir/m.mp4"], "does not exist"),
+    ],
+)
+def test_bad_record_input_is_one_line_before_any_work(tmp_path, run_cli, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("record", *args, *FAST)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert "corpus:" not in out  # nothing was trained
+
+
+def test_storyboard_error_points_at_the_shot(tmp_path, run_cli):
+    board = tmp_path / "b.toml"
+    board.write_text('[[shot]]\nduration = 1\n[[shot]]\nduration = 1\nhighlight = "layer:hidden.7"\n')
+    code, _, err = run_cli("record", tmp_path / "m.mp4", "--storyboard", board, *FAST)
+    assert code == 2 and "shot 2" in err and "highlight" in err and str(board) in err
+
+
+def test_ctrl_c_leaves_a_playable_movie(tmp_path):
+    out = tmp_path / "m.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "cube_viz", "record", str(out), "--duration", "60",
+                             *SMALL_MOVIE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+
+    def read():
+        for chunk in iter(lambda: proc.stderr.read(1), ""):
+            seen.append(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.time() + 120
+    while "5/600" not in "".join(seen) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    reader.join(timeout=5)
+    err = "".join(seen)
+    assert proc.returncode == 130, err[-500:]
+    assert "interrupted" in err and "Traceback" not in err
+    got = frames(out)
+    assert 5 <= len(got) < 600 and got[0].shape == (96, 160, 3)
