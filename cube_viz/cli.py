@@ -10,6 +10,7 @@ from typing import Any
 from cube_viz import __version__
 from cube_viz.app.ablate import add_ablate_flags
 from cube_viz.app.record import add_record_flags
+from cube_viz.app.run import add_run_flags
 from cube_viz.app.scene_args import add_scene_flags
 from cube_viz.config import TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, UserError
@@ -84,9 +85,14 @@ def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_parser() -> Parser:
     parser = Parser(prog=PROG, description="cube-viz: watch a small language model learn, drawn as a glass cube "
-                    "of reflectors. With no command, runs `train` on the bundled corpus.")
+                    "of reflectors. With no command, opens the window (`run`) on the bundled corpus.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    run = sub.add_parser("run", help="open the desktop window: the cube learning live (the default)",
+                         description="Open the desktop window: train the model live inside the glass cube, "
+                         "with controls, a prompt box, history and an inspector. Press H in the window for keys.")
+    add_run_flags(run)
+    add_training_flags(run)
     train = sub.add_parser("train", help="train the model headless, with a progress bar",
                            description="Train the next-word model and report how much it learned. "
                            "Exit codes: 0 done, 2 bad input, 3 diverged, 130 interrupted.")
@@ -123,16 +129,16 @@ def build_parser() -> Parser:
     return parser
 
 
-COMMANDS = {"train": "cube_viz.app.train:run_train", "screenshot": "cube_viz.app.screenshot:run_screenshot",
-            "export": "cube_viz.app.export:run_export", "ablate": "cube_viz.app.ablate:run_ablate",
-            "record": "cube_viz.app.record:run_record"}
+COMMANDS = {"run": "cube_viz.app.run:run_app", "train": "cube_viz.app.train:run_train",
+            "screenshot": "cube_viz.app.screenshot:run_screenshot", "export": "cube_viz.app.export:run_export",
+            "ablate": "cube_viz.app.ablate:run_ablate", "record": "cube_viz.app.record:run_record"}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
-        argv = ["train", *argv]  # the main job on the embedded defaults
+        argv = ["run", *argv]  # the main job: the window, on the embedded defaults
     args = parser.parse_args(argv)
     try:
         module, func = COMMANDS[args.command].split(":")

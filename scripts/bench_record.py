@@ -39,12 +39,14 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=90)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--soak", action="store_true", help="print memory every 1,000 frames")
+    parser.add_argument("--look", default="record", choices=("record", "preview"),
+                        help="record: FXAA and gradient (what cube-viz record draws by default); preview: neither")
     args = parser.parse_args()
     size = parse_size(args.size)
     torch.set_num_threads(1)
     trainer = Trainer.from_config(TrainConfig())
     spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
-    plotter = offscreen_plotter(size)
+    plotter = offscreen_plotter(size, args.look)
     view = CubeView(plotter, spec, text_scale=size[1] / 1080)
     set_camera(plotter, spec.lattice, "iso")
     times, memory = [], []
@@ -62,7 +64,7 @@ def main() -> None:
     plotter.close()
     median = statistics.median(times)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{args.frames} frames at {size[0]}x{size[1]}: median {median * 1000:.1f} ms a frame "
+    print(f"{args.frames} frames at {size[0]}x{size[1]}, {args.look} look: median {median * 1000:.1f} ms a frame "
           f"(train step, scene arrays, render, read back, encode)")
     if args.soak and len(memory) > 2:
         print(f"memory from frame 1000 to the end: {memory[1]:.1f} -> {memory[-1]:.1f} MB "

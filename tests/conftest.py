@@ -11,7 +11,10 @@ from cube_viz.config import TrainConfig
 from cube_viz.sim.trainer import Trainer
 
 torch.set_num_threads(1)
-os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")  # renders go offscreen through EGL
+# Offscreen renders go through EGL even when pytest-xvfb provides a DISPLAY for the window tests, so
+# the image baselines see the same GL path everywhere (the Qt window uses its own GL context).
+os.environ["VTK_DEFAULT_OPENGL_WINDOW"] = "vtkEGLRenderWindow"
+os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
 os.environ.setdefault("ALLOW_PLOTTING", "true")
 
 SMALL = dict(context=3, embed=8, hidden=(16,), batch_size=32)

@@ -134,8 +134,8 @@ def training_frame(spec: CubeSpec, snap: Snapshot) -> Frame:
     frame = build_frame(spec, snap)
     lat = spec.lattice
     decay = snap.decay.flat[lat.param_index]
-    motion = Motion(glow_level(frame.reflectors.grad) * np.float32(0.7),
-                    glow_level(frame.biases.grad) * np.float32(0.7),
+    motion = Motion(glow_level(frame.reflectors.grad) * np.float32(0.35),
+                    glow_level(frame.biases.grad) * np.float32(0.35),
                     (np.abs(decay) / (np.abs(decay) + FIELD_SCALE) * 0.5).astype(np.float32),
                     glinting(snap, lat.param_index), None, None)
     return replace(frame, motion=motion)

@@ -87,7 +87,7 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
 
-def overlay(plotter: pv.Plotter, actor: pv.Actor) -> None:
+def overlay(plotter: pv.Plotter, actor: pv.Actor) -> vtk.vtkRenderer:
     """Draw `actor` in a second layer over the scene, seen through the same camera.
 
     The word wall sits behind every slab; drawn in depth order its words would be hidden behind
@@ -101,6 +101,7 @@ def overlay(plotter: pv.Plotter, actor: pv.Actor) -> None:
     layer.AddActor(actor)
     plotter.ren_win.SetNumberOfLayers(2)
     plotter.ren_win.AddRenderer(layer)
+    return layer
 
 
 class CubeView:
@@ -129,8 +130,8 @@ class CubeView:
                              point_size=9 * text_scale, opacity=0.55, lighting=False, name="gel")
 
         self.words, self._cell_word = word_mesh(spec)
-        wall = plotter.add_mesh(self.words, scalars="rgb", rgb=True, lighting=False, name="wall")
-        overlay(plotter, wall)
+        self.wall_actor = plotter.add_mesh(self.words, scalars="rgb", rgb=True, lighting=False, name="wall")
+        self.wall_layer = overlay(plotter, self.wall_actor)
 
         h, pad = lat.half_width, 2.0
         box = pv.Box(bounds=(-h - pad, h + pad, lat.front_y, lat.wall_y + pad, -h - pad, h + pad))
@@ -155,6 +156,23 @@ class CubeView:
                                          color="#fff6d8", name="captions")
         self.legend = plotter.add_text(LEGEND, position="lower_left", font_size=max(7, round(10 * text_scale)),
                                        color="#c8d2e6", name="legend")
+
+    def set_visible(self, element: str, on: bool) -> None:
+        """Show or hide rays, gel, waves, biases, wall or legend."""
+        actor = {"wall": self.wall_actor, "legend": self.legend, "waves": self.wave_actor}.get(element)
+        if actor is None:
+            actor = self.plotter.actors[element]
+        actor.SetVisibility(on)
+
+    def word_at(self, x: int, y: int) -> int | None:
+        """The word id drawn at display position (x, y), or None."""
+        picker = vtk.vtkCellPicker()
+        picker.SetTolerance(0.003)
+        picker.PickFromListOn()
+        picker.AddPickList(self.wall_actor)
+        if picker.Pick(x, y, 0, self.wall_layer) and picker.GetCellId() >= 0:
+            return int(self._cell_word[picker.GetCellId()])
+        return None
 
     def _label_slabs(self, text_scale: float) -> None:
         """A name above each slab ("embedding", "hidden 1", ..., "output"), so a hall can follow the light."""

@@ -10,7 +10,6 @@ from cube_viz.scene.lattice import Lattice
 from cube_viz.scene.wall import WALL_SPAN
 
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
-LOOKS = ("record", "preview")
 FRAMING = 1.03  # visible half-height / bounding radius at zoom 1
 
 

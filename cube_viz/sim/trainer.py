@@ -125,15 +125,20 @@ class Trainer:
             if weight_decay is not None:
                 group["weight_decay"] = weight_decay
 
-    def _probe(self) -> tuple[str, np.ndarray, int | None]:
+    def _probe(self, prompt: str | None = None) -> tuple[str, np.ndarray, int | None]:
         vocab = self.dataset.vocab
-        if self.config.probe is None:
+        prompt = self.config.probe if prompt is None else prompt
+        if prompt is None:
             ids, target = default_probe(self.dataset)
             return " ".join(vocab.decode(ids)), ids, target
-        ids = encode_prompt(vocab, self.config.probe, self.config.context)
+        ids = encode_prompt(vocab, prompt, self.config.context)
         if not np.isin(ids, [vocab.index[UNK], vocab.index[BOUNDARY]], invert=True).any():
-            raise UserError(f"probe prompt {self.config.probe!r} has no word the model knows")
-        return self.config.probe, ids, None
+            raise UserError(f"prompt {prompt!r} has no word the model knows")
+        return prompt, ids, None
+
+    def set_probe(self, prompt: str) -> None:
+        """Trace this prompt from now on (UserError if it has no known word; the old probe stays then)."""
+        self.probe_prompt, self.probe_ids, self.probe_target = self._probe(prompt)
 
     def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         epoch, b = divmod(step, self.batches_per_epoch)

@@ -1,5 +1,6 @@
 """`cube-viz record`: movies of the requested size and length, deterministic, and safe to interrupt."""
 
+import re
 import signal
 import subprocess
 import sys
@@ -91,9 +92,13 @@ def test_ctrl_c_leaves_a_playable_movie(tmp_path):
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    def frames_done() -> int:
+        counts = re.findall(r"(\d+)/600", "".join(seen))
+        return int(counts[-1]) if counts else 0
+
     deadline = time.time() + 120
-    while "5/600" not in "".join(seen) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
+    while frames_done() < 5 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
     reader.join(timeout=5)

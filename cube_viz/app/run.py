@@ -1,0 +1,74 @@
+"""`cube-viz` / `cube-viz run`: the desktop window, training live."""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+from typing import Any
+
+from cube_viz.app.paths import writable
+from cube_viz.errors import UserError
+
+NO_DISPLAY_HINT = "use `cube-viz record OUT.mp4` or `cube-viz screenshot OUT.png` to render without one"
+
+
+def add_run_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("window")
+    g.add_argument("--checkpoint", metavar="PATH", help="start from this trained model")
+    g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
+                   help="prompt whose light is traced (default: a held-out corpus sentence)")
+    g.add_argument("--save", metavar="PATH", help="write a checkpoint here when the window closes")
+    g.add_argument("--speed", type=float, default=60.0, metavar="STEPS", help="training steps per second (default 60)")
+    g.add_argument("--paused", action="store_true", help="open paused")
+    g.add_argument("--exit-after", type=float, metavar="SECONDS",
+                   help="close the window after this long (kiosks, tests)")
+    g.add_argument("--screenshot-on-exit", metavar="PATH.png", help="save the final view as a PNG when closing")
+
+
+def check_display() -> None:
+    """A one-line error, at once, when there is no display the window could open on."""
+    display, wayland = os.environ.get("DISPLAY"), os.environ.get("WAYLAND_DISPLAY")
+    if not display and not wayland:
+        raise UserError(f"no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); {NO_DISPLAY_HINT}")
+    if display and not wayland:
+        lib = ctypes.util.find_library("X11")
+        if lib:
+            x11 = ctypes.CDLL(lib)
+            x11.XOpenDisplay.restype = ctypes.c_void_p
+            x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+            handle = x11.XOpenDisplay(display.encode())
+            if not handle:
+                raise UserError(f"cannot open display {display!r}; {NO_DISPLAY_HINT}")
+            x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+            x11.XCloseDisplay(handle)
+
+
+def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    save = writable(args.save, "--save") if args.save else None
+    shot = writable(args.screenshot_on_exit, "--screenshot-on-exit") if args.screenshot_on_exit else None
+    if args.checkpoint and not Path(args.checkpoint).is_file():
+        raise UserError(f"checkpoint not found: {args.checkpoint}")
+    if args.exit_after is not None and args.exit_after <= 0:
+        raise UserError("--exit-after must be positive")
+    if args.speed <= 0:
+        raise UserError("--speed must be positive")
+    check_display()
+
+    from qtpy import QtWidgets
+
+    from cube_viz.app.train import make_trainer
+    from cube_viz.app.window import AppOptions, CubeWindow
+    from cube_viz.app.worker import TrainingWorker
+
+    trainer = make_trainer(overrides, args.checkpoint)  # bad flags, corpus or prompt: reported before any window
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["cube-viz"])
+    worker = TrainingWorker(lambda: make_trainer(overrides, args.checkpoint), args.speed, playing=not args.paused,
+                            trainer=trainer)
+    window = CubeWindow(worker, AppOptions(save, args.exit_after, shot))
+    window.show()
+    worker.start()
+    app.exec()
+    return 0

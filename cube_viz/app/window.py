@@ -1,0 +1,436 @@
+"""The desktop window: the cube learning live, with controls, a prompt box, history and an inspector.
+
+Qt and VTK are touched on the GUI thread only: a QTimer takes the newest snapshot from the training
+worker, turns it into a frame and updates the actors in place.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pyvista as pv
+import vtk
+from pyvistaqt import QtInteractor
+from qtpy import QtCore, QtGui, QtWidgets
+
+from cube_viz.anim.cycle import cycle_frame, training_frame
+from cube_viz.app.worker import TrainingWorker
+from cube_viz.render.cube import CubeView
+from cube_viz.render.view import grab, set_camera, setup
+from cube_viz.scene.frame import CubeSpec, Frame, build_frame
+
+TICK_MS = 33
+HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
+CYCLE_SECONDS = 4.0
+SPARK = "▁▂▃▄▅▆▇█"
+SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
+             ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
+             ("G", "gel"), ("W", "waves"), ("B", "biases"), ("L", "wall"), ("E", "legend"), ("C", "loss chart"),
+             ("End", "back to live after scrubbing history"), ("S", "screenshot"), ("M", "start / stop a movie"),
+             ("H / F1", "this help"), ("click", "a plate or a word to inspect it")]
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    save: Path | None = None
+    exit_after: float | None = None
+    screenshot_on_exit: Path | None = None
+    size: tuple[int, int] = (1600, 960)
+
+
+def sparkline(values: np.ndarray) -> str:
+    if len(values) < 2 or np.ptp(values) == 0:
+        return SPARK[0] * len(values)
+    idx = ((values - values.min()) / np.ptp(values) * (len(SPARK) - 1)).round().astype(int)
+    return "".join(SPARK[i] for i in idx)
+
+
+class CubeWindow(QtWidgets.QMainWindow):
+    def __init__(self, worker: TrainingWorker, options: AppOptions):
+        super().__init__()
+        self.worker, self.options = worker, options
+        trainer = worker.trainer
+        self.spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+        self.history: collections.deque = collections.deque(maxlen=HISTORY)
+        self.scrub: int | None = None  # index into history while scrubbing, None = live
+        self.cycle: tuple[object, object, float] | None = None  # (before, after, start time) of a single step
+        self.frame: Frame | None = None
+        self.selected: int | None = None
+        self.movie = None
+        self.frames_drawn = 0
+        self.frame_seconds: collections.deque = collections.deque(maxlen=200)  # recent frame times, GUI thread
+        self.resize(*options.size)
+
+        self.plotter = QtInteractor(self, off_screen=False, auto_update=False, multi_samples=0)
+        setup(self.plotter, "preview")
+        self.view = CubeView(self.plotter, self.spec, text_scale=0.9)
+        self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss")
+        self.chart.background_color = (0.05, 0.07, 0.12, 0.6)
+        self.loss_line = self.chart.line([0, 1], [0, 0], color="#ffb347", width=2)
+        self.epoch_marks = self.chart.scatter([0], [0], color="#7dff9a", size=9, style="d")
+        self.plotter.add_chart(self.chart)
+        self.marker = pv.PolyData(np.zeros((1, 3), np.float32))
+        self.marker_actor = self.plotter.add_mesh(self.marker, color="#7dff9a", point_size=16,
+                                                  render_points_as_spheres=True, name="selection")
+        self.marker_actor.SetVisibility(False)
+        set_camera(self.plotter, self.spec.lattice, "iso")
+
+        splitter = QtWidgets.QSplitter()
+        splitter.addWidget(self.plotter)
+        splitter.addWidget(self._panel())
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self._shortcuts()
+        self._help = self._help_overlay()
+        self._pick_from = None
+        self.plotter.iren.add_observer("LeftButtonPressEvent", self._on_press)
+        self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(TICK_MS)
+        self.started = time.perf_counter()
+        if options.exit_after is not None:
+            QtCore.QTimer.singleShot(int(options.exit_after * 1000), self.close)
+
+    # --- panel ---------------------------------------------------------------------------------
+    def _panel(self) -> QtWidgets.QWidget:
+        panel = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(panel)
+
+        def button(text: str, tip: str, slot) -> QtWidgets.QPushButton:
+            b = QtWidgets.QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            return b
+
+        row = QtWidgets.QHBoxLayout()
+        self.play_button = button("Pause", "play / pause training (Space)", self.toggle_play)
+        row.addWidget(self.play_button)
+        self.step_button = button("Step", "one step, played as a full cycle (N)", self.single_step)
+        row.addWidget(self.step_button)
+        row.addWidget(button("Reset", "re-initialise the model (R)", self.reset))
+        layout.addLayout(row)
+
+        form = QtWidgets.QFormLayout()
+        self.speed = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.speed.setRange(0, 100)
+        self.speed.setValue(self._speed_to_slider(self.worker.steps_per_second))
+        self.speed.setToolTip("training steps per second (+ / -)")
+        self.speed.valueChanged.connect(lambda v: self.worker.send("speed", self._slider_to_speed(v)))
+        form.addRow("speed", self.speed)
+        group = self.worker.trainer.optimizer.param_groups[0]
+        self.lr = self._spin(group["lr"], "learning rate, applied from the next step")
+        self.wd = self._spin(group["weight_decay"], "weight decay: the stabilizing field responds")
+        form.addRow("learning rate", self.lr)
+        form.addRow("weight decay", self.wd)
+        layout.addLayout(form)
+
+        self.prompt = QtWidgets.QLineEdit()
+        self.prompt.setPlaceholderText("type a prompt, press Enter")
+        self.prompt.setToolTip("the wall shows the model's prediction for this prompt at once")
+        self.prompt.returnPressed.connect(lambda: self.worker.send("prompt", self.prompt.text()))
+        layout.addWidget(QtWidgets.QLabel("prompt"))
+        layout.addWidget(self.prompt)
+
+        cams = QtWidgets.QHBoxLayout()
+        for key, name in zip("1234", ("iso", "front", "side", "top"), strict=True):
+            cams.addWidget(button(name, f"camera: {name} ({key})", lambda _=False, n=name: self.camera(n)))
+        layout.addLayout(cams)
+
+        self.toggles: dict[str, QtWidgets.QCheckBox] = {}
+        grid = QtWidgets.QGridLayout()
+        for i, (name, key) in enumerate((("rays", "Y"), ("gel", "G"), ("waves", "W"), ("biases", "B"),
+                                         ("wall", "L"), ("legend", "E"), ("chart", "C"))):
+            box = QtWidgets.QCheckBox(name)
+            box.setChecked(True)
+            box.setToolTip(f"show / hide the {name} ({key})")
+            box.toggled.connect(lambda on, n=name: self.show_element(n, on))
+            self.toggles[name] = box
+            grid.addWidget(box, i // 2, i % 2)
+        layout.addLayout(grid)
+
+        layout.addWidget(QtWidgets.QLabel("history"))
+        hist = QtWidgets.QHBoxLayout()
+        self.timeline = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.timeline.setRange(0, 0)
+        self.timeline.setToolTip(f"scrub back through the last {HISTORY} snapshots; training goes on")
+        self.timeline.sliderMoved.connect(self.scrub_to)
+        hist.addWidget(self.timeline)
+        hist.addWidget(button("Live", "back to the present (End)", self.go_live))
+        layout.addLayout(hist)
+
+        self.inspector = QtWidgets.QLabel("click a plate or a word to inspect it")
+        self.inspector.setWordWrap(True)
+        self.inspector.setTextFormat(QtCore.Qt.RichText)
+        self.inspector.setMinimumHeight(180)
+        self.inspector.setAlignment(QtCore.Qt.AlignTop)
+        layout.addWidget(self.inspector)
+
+        shots = QtWidgets.QHBoxLayout()
+        self.shot_size = QtWidgets.QComboBox()
+        self.shot_size.addItems(["window", "1920x1080", "3840x2160"])
+        self.transparent = QtWidgets.QCheckBox("transparent")
+        shots.addWidget(self.shot_size)
+        shots.addWidget(self.transparent)
+        layout.addLayout(shots)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(button("Screenshot", "save a PNG of this view (S)", self.save_screenshot))
+        self.record_button = button("Record", "start / stop an MP4 of the view (M)", self.toggle_movie)
+        row.addWidget(self.record_button)
+        row.addWidget(button("Help", "keyboard shortcuts (H)", self.toggle_help))
+        layout.addLayout(row)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        panel.setMinimumWidth(300)
+        return panel
+
+    def _spin(self, value: float, tip: str) -> QtWidgets.QDoubleSpinBox:
+        spin = QtWidgets.QDoubleSpinBox()
+        spin.setDecimals(5)
+        spin.setRange(0.0, 10.0)
+        spin.setSingleStep(0.0005)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        spin.valueChanged.connect(lambda _: self.worker.send("hyper", self.lr.value() or None, self.wd.value()))
+        return spin
+
+    @staticmethod
+    def _slider_to_speed(v: int) -> float:
+        return 10 ** (v / 100 * 3)  # 1 .. 1000 steps/s, logarithmic
+
+    @staticmethod
+    def _speed_to_slider(speed: float) -> int:
+        return round(math.log10(max(1.0, speed)) / 3 * 100)
+
+    def _shortcuts(self) -> None:
+        keys = {"Space": self.toggle_play, "N": self.single_step, "+": lambda: self._nudge_speed(10),
+                "=": lambda: self._nudge_speed(10), "-": lambda: self._nudge_speed(-10), "R": self.reset,
+                "1": lambda: self.camera("iso"), "2": lambda: self.camera("front"), "3": lambda: self.camera("side"),
+                "4": lambda: self.camera("top"), "End": self.go_live, "S": self.save_screenshot,
+                "M": self.toggle_movie, "H": self.toggle_help, "F1": self.toggle_help}
+        for name, key in (("rays", "Y"), ("gel", "G"), ("waves", "W"), ("biases", "B"), ("wall", "L"),
+                          ("legend", "E"), ("chart", "C")):
+            keys[key] = lambda n=name: self.toggles[n].toggle()
+        for key, slot in keys.items():
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
+            shortcut.setContext(QtCore.Qt.ApplicationShortcut)
+            shortcut.activated.connect(slot)
+
+    def _help_overlay(self) -> QtWidgets.QLabel:
+        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        label = QtWidgets.QLabel(f"<h3>cube-viz: keys</h3><table>{rows}</table>", self)
+        label.setStyleSheet("background: rgba(10,14,24,225); color: #f0f4ff; padding: 18px; border-radius: 8px;"
+                            "font-size: 15px;")
+        label.adjustSize()
+        label.move(40, 60)
+        label.hide()
+        return label
+
+    # --- actions -------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        playing = self.play_button.text() == "Play"
+        self.worker.send("play" if playing else "pause")
+        self.play_button.setText("Pause" if playing else "Play")
+
+    def single_step(self) -> None:
+        self.worker.send("step")
+        self.play_button.setText("Play")
+
+    def reset(self) -> None:
+        self.history.clear()
+        self.worker.send("reset")
+
+    def _nudge_speed(self, delta: int) -> None:
+        self.speed.setValue(min(100, max(0, self.speed.value() + delta)))
+
+    def camera(self, preset: str) -> None:
+        set_camera(self.plotter, self.spec.lattice, preset)
+
+    def show_element(self, name: str, on: bool) -> None:
+        if name == "chart":
+            self.chart.visible = on
+        else:
+            self.view.set_visible(name, on)
+
+    def toggle_help(self) -> None:
+        self._help.setVisible(not self._help.isVisible())
+        self._help.raise_()
+
+    def scrub_to(self, index: int) -> None:
+        if not self.history:
+            return
+        self.scrub = min(index, len(self.history) - 1)
+        self._show(build_frame(self.spec, self.history[self.scrub]))
+
+    def go_live(self) -> None:
+        self.scrub = None
+        self.timeline.setValue(self.timeline.maximum())
+
+    def save_screenshot(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            path = Path(f"cube-viz-step{self.frame.step if self.frame else 0}.png").resolve()
+        choice = self.shot_size.currentText()
+        transparent = self.transparent.isChecked()
+        if choice == "window":
+            img = grab(self.plotter, transparent)
+        else:  # rendered offscreen at that size, text and lines scaled with it
+            from cube_viz.render.snapshot_image import render_image
+
+            w, h = (int(v) for v in choice.split("x"))
+            img = render_image(self.spec, self.frame, (w, h), "iso", transparent)
+        import imageio.v3 as iio
+
+        iio.imwrite(path, img)
+        self.status.setText(f"screenshot: {path}")
+        return path
+
+    def toggle_movie(self) -> None:
+        from cube_viz.render.movie import MovieWriter
+
+        if self.movie is None:
+            path = Path(f"cube-viz-{time.strftime('%Y%m%d-%H%M%S')}.mp4").resolve()
+            self.movie = MovieWriter(path, 1000 / TICK_MS)
+            self.record_button.setText("Stop")
+            self.status.setText(f"recording {path}")
+        else:
+            self.movie.close()
+            self.status.setText(f"movie: {self.movie.path} ({self.movie.frames} frames)")
+            self.movie = None
+            self.record_button.setText("Record")
+
+    # --- the timer -----------------------------------------------------------------------------
+    def tick(self) -> None:
+        start = time.perf_counter()
+        self._tick()
+        self.frame_seconds.append(time.perf_counter() - start)
+
+    def _tick(self) -> None:
+        published = self.worker.slot.get()
+        if published is not None:
+            if published.message:
+                self.status.setText(published.message)
+            self.history.append(published.snapshot)
+            self.timeline.setRange(0, len(self.history) - 1)
+            if self.scrub is None:
+                self.timeline.setValue(len(self.history) - 1)
+            if published.before is not None:
+                self.cycle = (published.before, published.snapshot, time.perf_counter())
+        if self.scrub is not None:
+            return
+        if self.cycle is not None:
+            before, after, start = self.cycle
+            u = (time.perf_counter() - start) / CYCLE_SECONDS
+            frame = cycle_frame(self.spec, before, after, min(u, 1.0))
+            if u >= 1:
+                self.cycle = None
+        elif published is not None:
+            frame = training_frame(self.spec, published.snapshot) if self.worker.playing else \
+                build_frame(self.spec, published.snapshot)
+        else:
+            return
+        if not self.toggles["waves"].isChecked() and frame.motion is not None:
+            frame = replace(frame, motion=None)
+        self._show(frame)
+
+    def _show(self, frame: Frame) -> None:
+        self.frame = frame
+        self.view.update(frame)
+        self._chart(frame)
+        self._inspect()
+        self.plotter.render()
+        self.frames_drawn += 1
+        if self.movie is not None:
+            self.movie.add(grab(self.plotter))
+        loss = "-" if math.isnan(frame.loss) else f"{frame.loss:.3f}"
+        self.setWindowTitle(f"cube-viz — step {frame.step} · epoch {frame.epoch + 1} · loss {loss}")
+
+    def _chart(self, frame: Frame) -> None:
+        history = self.worker.trainer.history  # a list the worker appends to; reading a copy of it is safe
+        losses = np.asarray(history[-5000:], np.float64)
+        if len(losses) >= 2:
+            steps = np.arange(len(history) - len(losses) + 1, len(history) + 1)
+            self.loss_line.update(steps, losses)
+            bpe = self.worker.trainer.batches_per_epoch
+            marks = steps[steps % bpe == 0]
+            if len(marks):
+                self.epoch_marks.update(marks, losses[marks - steps[0]])
+
+    # --- picking and the inspector ---------------------------------------------------------------
+    def _on_press(self, *_) -> None:
+        self._pick_from = self.plotter.iren.get_event_position()
+
+    def _on_release(self, *_) -> None:
+        x, y = self.plotter.iren.get_event_position()
+        if self._pick_from is not None and abs(x - self._pick_from[0]) + abs(y - self._pick_from[1]) <= 4:
+            self.pick(x, y)
+        self._pick_from = None
+
+    def pick(self, x: int, y: int) -> None:
+        """Select the reflector (or wall word) under display position (x, y), VTK coordinates."""
+        picker = vtk.vtkCellPicker()
+        picker.SetTolerance(0.002)
+        picker.PickFromListOn()
+        picker.AddPickList(self.plotter.actors["reflectors"])
+        if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetCellId() >= 0:
+            self.selected = int(picker.GetCellId())
+            self.marker.points[:] = self.spec.lattice.positions[self.selected][None, :]
+            self.marker_actor.SetVisibility(True)
+            self._inspect()
+            self.plotter.render()
+            return
+        word = self.view.word_at(x, y)
+        if word is not None and self.frame is not None and self.frame.probs is not None:
+            probs = self.frame.probs
+            rank = int((probs > probs[word]).sum()) + 1
+            self.inspector.setText(f"<b>word</b> “{self.spec.vocab[word]}” (id {word})<br>"
+                                   f"probability {probs[word]:.4f}, rank {rank} of {len(probs)}")
+
+    def _inspect(self) -> None:
+        i = self.selected
+        if i is None or self.frame is None:
+            return
+        lat = self.spec.lattice
+        layer, row, col = lat.slabs[lat.layer[i]].name, int(lat.row[i]), int(lat.col[i])
+        flat = int(lat.param_index[i])
+        w, g = float(self.frame.reflectors.weight[i]), float(self.frame.reflectors.grad[i])
+        recent = list(self.history)[-40:]
+        weights = np.array([s.params.flat[flat] for s in recent])
+        updates = np.array([s.updates.flat[flat] for s in recent])
+        probe = recent[-1].probe if recent else None
+        contribution = ""
+        if probe is not None and lat.layer[i] > 0:
+            a = float(probe.post[lat.layer[i] - 1][col])
+            contribution = (f"<br>contribution to the prompt: a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
+                            f" = {a * w:+.5f}")
+        link = (f"word “{self.spec.vocab[row]}”, embedding dim {col}" if layer == "embed"
+                else f"input unit {col} → output unit {row}")
+        self.inspector.setText(
+            f"<b>{layer}</b> row {row}, col {col}<br>({link})"
+            f"<br>weight <b>{w:+.5f}</b><br>gradient {g:+.2e}<br>"
+            f"weight history <span style='font-family:monospace'>{sparkline(weights)}</span><br>"
+            f"update history <span style='font-family:monospace'>{sparkline(updates)}</span>{contribution}")
+
+    # --- closing -------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.timer.stop()
+        if self.options.screenshot_on_exit is not None and self.frame is not None:
+            self.save_screenshot(self.options.screenshot_on_exit)
+        if self.movie is not None:
+            self.toggle_movie()
+        self.worker.stop()
+        if self.options.save is not None:
+            from cube_viz.sim.checkpoint import save_checkpoint
+
+            save_checkpoint(self.worker.trainer, self.options.save)
+            print(f"checkpoint: {self.options.save} (step {self.worker.trainer.step_count})")
+        self.plotter.close()
+        super().closeEvent(event)

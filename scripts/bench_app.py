@@ -1,0 +1,59 @@
+"""The desktop window's frame rate and training speed, against headless training in the same run.
+
+    python scripts/bench_app.py [--seconds 20]        # needs a display (e.g. xvfb-run -a python ...)
+
+The worker trains as fast as it can (--speed 1000) while the window draws; then the same model trains
+with no window. Ends with `app_fps=<frames drawn per second> app_steps_per_s=<training steps per second
+in the app> headless_steps_per_s=<same model, no window> train_ratio=<app/headless>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from qtpy import QtCore, QtWidgets
+
+from cube_viz.app.window import AppOptions, CubeWindow
+from cube_viz.app.worker import TrainingWorker
+from cube_viz.config import TrainConfig
+from cube_viz.sim.trainer import Trainer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    app = QtWidgets.QApplication(["cube-viz-bench"])
+    worker = TrainingWorker(lambda: Trainer.from_config(TrainConfig()), steps_per_second=1000)
+    window = CubeWindow(worker, AppOptions())
+    window.show()
+    worker.start()
+    end = time.perf_counter() + 2.0  # warm up
+    while time.perf_counter() < end:
+        app.processEvents(QtCore.QEventLoop.AllEvents, 50)
+    frames0, steps0, start = window.frames_drawn, worker.steps_done, time.perf_counter()
+    while time.perf_counter() < start + args.seconds:
+        app.processEvents(QtCore.QEventLoop.AllEvents, 50)
+    elapsed = time.perf_counter() - start
+    app_fps = (window.frames_drawn - frames0) / elapsed
+    app_steps = (worker.steps_done - steps0) / elapsed
+    window.close()
+
+    trainer = Trainer.from_config(TrainConfig())
+    start = time.perf_counter()
+    n = 0
+    while time.perf_counter() < start + 5.0:
+        trainer.step()
+        n += 1
+    headless = n / (time.perf_counter() - start)
+    print(f"window, {args.seconds:.0f} s: {app_fps:.1f} frames/s, "
+          f"{app_steps:.0f} training steps/s; headless {headless:.0f} steps/s")
+    print(f"app_fps={app_fps:.2f} app_steps_per_s={app_steps:.1f} headless_steps_per_s={headless:.1f} "
+          f"train_ratio={app_steps / headless:.2f}")
+
+
+if __name__ == "__main__":
+    main()
