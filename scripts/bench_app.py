@@ -27,19 +27,18 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     app = QtWidgets.QApplication(["cube-viz-bench"])
-    worker = TrainingWorker(lambda: Trainer.from_config(TrainConfig()), steps_per_second=1000)
+    worker = TrainingWorker({}, steps_per_second=1000)
     window = CubeWindow(worker, AppOptions())
     window.show()
-    worker.start()
     end = time.perf_counter() + 2.0  # warm up
     while time.perf_counter() < end:
         app.processEvents(QtCore.QEventLoop.AllEvents, 50)
-    frames0, steps0, start = window.frames_drawn, worker.steps_done, time.perf_counter()
+    frames0, steps0, start = window.frames_drawn, window.published.steps_done, time.perf_counter()
     while time.perf_counter() < start + args.seconds:
         app.processEvents(QtCore.QEventLoop.AllEvents, 50)
     elapsed = time.perf_counter() - start
     app_fps = (window.frames_drawn - frames0) / elapsed
-    app_steps = (worker.steps_done - steps0) / elapsed
+    app_steps = (window.published.steps_done - steps0) / elapsed
     window.close()
 
     trainer = Trainer.from_config(TrainConfig())

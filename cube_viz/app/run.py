@@ -59,16 +59,13 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from qtpy import QtWidgets
 
-    from cube_viz.app.train import make_trainer
     from cube_viz.app.window import AppOptions, CubeWindow
     from cube_viz.app.worker import TrainingWorker
 
-    trainer = make_trainer(overrides, args.checkpoint)  # bad flags, corpus or prompt: reported before any window
+    # bad flags, corpus or prompt: the training process reports them before any window opens
+    worker = TrainingWorker(overrides, args.checkpoint, args.speed, playing=not args.paused, save=save)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["cube-viz"])
-    worker = TrainingWorker(lambda: make_trainer(overrides, args.checkpoint), args.speed, playing=not args.paused,
-                            trainer=trainer)
-    window = CubeWindow(worker, AppOptions(save, args.exit_after, shot))
+    window = CubeWindow(worker, AppOptions(args.exit_after, shot))
     window.show()
-    worker.start()
     app.exec()
     return 0

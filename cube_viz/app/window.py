@@ -37,7 +37,6 @@ SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"
 
 @dataclass(frozen=True)
 class AppOptions:
-    save: Path | None = None
     exit_after: float | None = None
     screenshot_on_exit: Path | None = None
     size: tuple[int, int] = (1600, 960)
@@ -54,8 +53,8 @@ class CubeWindow(QtWidgets.QMainWindow):
     def __init__(self, worker: TrainingWorker, options: AppOptions):
         super().__init__()
         self.worker, self.options = worker, options
-        trainer = worker.trainer
-        self.spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+        self.spec = CubeSpec.build(worker.info.initial, worker.info.vocab)
+        self.published = None  # the newest Published from the training process
         self.history: collections.deque = collections.deque(maxlen=HISTORY)
         self.scrub: int | None = None  # index into history while scrubbing, None = live
         self.cycle: tuple[object, object, float] | None = None  # (before, after, start time) of a single step
@@ -125,9 +124,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.speed.setToolTip("training steps per second (+ / -)")
         self.speed.valueChanged.connect(lambda v: self.worker.send("speed", self._slider_to_speed(v)))
         form.addRow("speed", self.speed)
-        group = self.worker.trainer.optimizer.param_groups[0]
-        self.lr = self._spin(group["lr"], "learning rate, applied from the next step")
-        self.wd = self._spin(group["weight_decay"], "weight decay: the stabilizing field responds")
+        self.lr = self._spin(self.worker.info.lr, "learning rate, applied from the next step")
+        self.wd = self._spin(self.worker.info.weight_decay, "weight decay: the stabilizing field responds")
         form.addRow("learning rate", self.lr)
         form.addRow("weight decay", self.wd)
         layout.addLayout(form)
@@ -314,8 +312,9 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frame_seconds.append(time.perf_counter() - start)
 
     def _tick(self) -> None:
-        published = self.worker.slot.get()
+        published = self.worker.latest()
         if published is not None:
+            self.published = published
             if published.message:
                 self.status.setText(published.message)
             self.history.append(published.snapshot)
@@ -344,7 +343,7 @@ class CubeWindow(QtWidgets.QMainWindow):
     def _show(self, frame: Frame) -> None:
         self.frame = frame
         self.view.update(frame)
-        self._chart(frame)
+        self._chart()
         self._inspect()
         self.plotter.render()
         self.frames_drawn += 1
@@ -353,13 +352,14 @@ class CubeWindow(QtWidgets.QMainWindow):
         loss = "-" if math.isnan(frame.loss) else f"{frame.loss:.3f}"
         self.setWindowTitle(f"cube-viz — step {frame.step} · epoch {frame.epoch + 1} · loss {loss}")
 
-    def _chart(self, frame: Frame) -> None:
-        history = self.worker.trainer.history  # a list the worker appends to; reading a copy of it is safe
-        losses = np.asarray(history[-5000:], np.float64)
+    def _chart(self) -> None:
+        if self.published is None:
+            return
+        losses = self.published.losses.astype(np.float64)
         if len(losses) >= 2:
-            steps = np.arange(len(history) - len(losses) + 1, len(history) + 1)
+            steps = np.arange(self.published.step - len(losses) + 1, self.published.step + 1)
             self.loss_line.update(steps, losses)
-            bpe = self.worker.trainer.batches_per_epoch
+            bpe = self.worker.info.batches_per_epoch
             marks = steps[steps % bpe == 0]
             if len(marks):
                 self.epoch_marks.update(marks, losses[marks - steps[0]])
@@ -426,11 +426,8 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.save_screenshot(self.options.screenshot_on_exit)
         if self.movie is not None:
             self.toggle_movie()
-        self.worker.stop()
-        if self.options.save is not None:
-            from cube_viz.sim.checkpoint import save_checkpoint
-
-            save_checkpoint(self.worker.trainer, self.options.save)
-            print(f"checkpoint: {self.options.save} (step {self.worker.trainer.step_count})")
+        message = self.worker.stop()  # the training process saves --save itself
+        if message:
+            print(message)
         self.plotter.close()
         super().closeEvent(event)

@@ -15,27 +15,32 @@ from qtpy import QtCore
 
 from cube_viz.app.window import AppOptions, CubeWindow
 from cube_viz.app.worker import TrainingWorker
-from cube_viz.config import TrainConfig
-from cube_viz.sim.corpus import encode_prompt
-from cube_viz.sim.trainer import Trainer
+from cube_viz.sim.corpus import Vocab, encode_prompt
+from cube_viz.sim.model import build_model
 from tests.app.test_scene_commands import FAST
 from tests.conftest import SMALL
 
 
 @pytest.fixture
 def window(qtbot):
-    worker = TrainingWorker(lambda: Trainer.from_config(TrainConfig(**SMALL)), steps_per_second=200)
+    worker = TrainingWorker(dict(SMALL), steps_per_second=200)
     win = CubeWindow(worker, AppOptions(size=(1200, 800)))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    worker.start()
     yield win
     win.close()
 
 
 def steps(win) -> int:
-    return win.worker.trainer.step_count
+    return 0 if win.published is None else win.published.step
+
+
+def model_of(win, snapshot):
+    """A torch model holding exactly the weights of a published snapshot (the oracle for the window)."""
+    model = build_model(len(win.spec.vocab), SMALL["context"], SMALL["embed"], SMALL["hidden"], "tanh", 0)
+    torch.nn.utils.vector_to_parameters(torch.from_numpy(snapshot.params.flat.copy()), model.parameters())
+    return model
 
 
 def test_window_opens_and_trains(qtbot, window):
@@ -65,10 +70,9 @@ def test_prompt_box_shows_the_models_prediction(qtbot, window):
     window.prompt.setText("the dogs eat")
     qtbot.keyClick(window.prompt, "\r")
     qtbot.waitUntil(lambda: window.frame is not None and window.frame.prompt == "the dogs eat", timeout=5000)
-    trainer = window.worker.trainer
-    ids = encode_prompt(trainer.dataset.vocab, "the dogs eat", trainer.config.context)
+    ids = encode_prompt(Vocab(list(window.spec.vocab)), "the dogs eat", SMALL["context"])
     with torch.no_grad():
-        expected = torch.softmax(trainer.model(torch.tensor(ids)[None])[0], -1).numpy()
+        expected = torch.softmax(model_of(window, window.published.snapshot)(torch.tensor(ids)[None])[0], -1).numpy()
     np.testing.assert_allclose(window.frame.probs, expected, rtol=1e-5, atol=1e-8)
     window.prompt.setText("zzz qqq")
     qtbot.keyClick(window.prompt, "\r")
@@ -97,7 +101,7 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     qtbot.mouseClick(widget, QtCore.Qt.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: window.selected is not None, timeout=3000)
     assert window.selected == index
-    weight = window.worker.trainer.model.out.weight[5, 7].item()
+    weight = model_of(window, window.published.snapshot).out.weight[5, 7].item()
     assert f"{window.frame.reflectors.weight[index]:+.5f}" in window.inspector.text()
     assert window.frame.reflectors.weight[index] == pytest.approx(weight, abs=1e-7)
     assert "out</b> row 5, col 7" in window.inspector.text()
