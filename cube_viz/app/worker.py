@@ -57,7 +57,14 @@ class TrainingWorker:
                                        args=(overrides, checkpoint, steps_per_second, playing, save,
                                              self.commands, self.results))
         self.process.start()
-        kind, payload = self.results.get(timeout=300)
+        while True:  # the first message says whether the run could start; a dead process says no
+            try:
+                kind, payload = self.results.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if not self.process.is_alive():
+                    code = self.process.exitcode
+                    raise RuntimeError(f"the training process exited ({code}) before starting") from None
         if kind == "error":
             self.process.join(timeout=5)
             from cube_viz.errors import UserError
