@@ -53,7 +53,7 @@ def test_pause_stops_the_step_counter_and_step_advances_by_one(qtbot, window):
     qtbot.waitUntil(lambda: steps(window) > 5, timeout=10000)
     qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
     assert window.play_button.text() == "Play"
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)  # the paused model has arrived
     paused = steps(window)
     qtbot.wait(500)
     assert steps(window) == paused
