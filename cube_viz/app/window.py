@@ -154,6 +154,17 @@ class CubeWindow(QtWidgets.QMainWindow):
             grid.addWidget(box, i // 2, i % 2)
         layout.addLayout(grid)
 
+        knock = QtWidgets.QHBoxLayout()
+        self.knockout = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.knockout.setRange(0, 90)
+        self.knockout.setToolTip("knock out this % of the reflectors (set to 0): the wall shows the damaged "
+                                 "model's prediction; training pauses, the model itself stays intact")
+        self.knockout.valueChanged.connect(self.knock_out)
+        knock.addWidget(self.knockout)
+        knock.addWidget(button("Restore", "bring every knocked-out reflector back", lambda: self.knockout.setValue(0)))
+        layout.addWidget(QtWidgets.QLabel("knock out reflectors"))
+        layout.addLayout(knock)
+
         layout.addWidget(QtWidgets.QLabel("history"))
         hist = QtWidgets.QHBoxLayout()
         self.timeline = QtWidgets.QSlider(QtCore.Qt.Horizontal)
@@ -236,11 +247,19 @@ class CubeWindow(QtWidgets.QMainWindow):
     # --- actions -------------------------------------------------------------------------------
     def toggle_play(self) -> None:
         playing = self.play_button.text() == "Play"
+        if playing and self.knockout.value():
+            self.knockout.blockSignals(True)  # playing trains the intact model: the knock-out view ends
+            self.knockout.setValue(0)
+            self.knockout.blockSignals(False)
         self.worker.send("play" if playing else "pause")
         self.play_button.setText("Pause" if playing else "Play")
 
     def single_step(self) -> None:
         self.worker.send("step")
+        self.play_button.setText("Play")
+
+    def knock_out(self, percent: int) -> None:
+        self.worker.send("ablate", percent / 100)
         self.play_button.setText("Play")
 
     def reset(self) -> None:
@@ -331,6 +350,8 @@ class CubeWindow(QtWidgets.QMainWindow):
             frame = cycle_frame(self.spec, before, after, min(u, 1.0))
             if u >= 1:
                 self.cycle = None
+        elif published is not None and published.knocked is not None:
+            frame = build_frame(self.spec, published.snapshot, published.knocked)
         elif published is not None:
             frame = training_frame(self.spec, published.snapshot) if self.worker.playing else \
                 build_frame(self.spec, published.snapshot)

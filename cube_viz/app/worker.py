@@ -43,6 +43,7 @@ class Published:
     steps_done: int  # steps trained in this session
     playing: bool
     message: str | None = None  # a problem to show (bad prompt, divergence)
+    knocked: np.ndarray | None = None  # (N,) bool: reflectors knocked out in this (damaged) snapshot
 
 
 class TrainingWorker:
@@ -121,7 +122,9 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, resu
 
     from cube_viz.config import TrainConfig
     from cube_viz.errors import Diverged, UserError
+    from cube_viz.sim.ablation import fraction_mask
     from cube_viz.sim.checkpoint import resume_trainer, save_checkpoint
+    from cube_viz.sim.snapshot import weight_indices
     from cube_viz.sim.trainer import Trainer
 
     torch.set_num_threads(1)
@@ -140,9 +143,9 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, resu
                                   float(group["weight_decay"]), trainer.batches_per_epoch)))
     steps_done = 0
 
-    def publish(snapshot, before=None, message=None) -> None:
+    def publish(snapshot, before=None, message=None, knocked=None) -> None:
         item = ("published", Published(snapshot, before, np.asarray(trainer.history[-HISTORY_TAIL:], np.float32),
-                                       trainer.step_count, steps_done, playing, message))
+                                       trainer.step_count, steps_done, playing, message, knocked))
         try:
             results.put_nowait(item)
         except queue.Full:  # the window is behind: drop the oldest, keep the newest
@@ -189,6 +192,18 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, resu
                     publish(trainer.snapshot())
                 except UserError as e:
                     publish(trainer.snapshot(), message=str(e))
+            elif command == "ablate":  # show the model with a fraction of its reflectors set to 0; it stays intact
+                playing = False
+                fraction = float(args[0])
+                if fraction <= 0:
+                    publish(trainer.snapshot(), message="all reflectors restored")
+                    continue
+                index = weight_indices(trainer.layout)
+                knocked = fraction_mask(len(index), fraction, trainer.config.seed)
+                with trainer.knocked_out(index[knocked]):
+                    damaged = trainer.snapshot()
+                publish(damaged, message=f"knocked out {int(knocked.sum())} reflectors ({fraction:.0%})",
+                        knocked=knocked)
             elif command == "reset":
                 trainer = make()
                 publish(trainer.snapshot(), message="model re-initialised")

@@ -107,6 +107,26 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     assert "out</b> row 5, col 7" in window.inspector.text()
 
 
+def test_knock_out_control_shows_the_damaged_model_and_restores(qtbot, window):
+    qtbot.waitUntil(lambda: steps(window) > 20, timeout=10000)
+    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
+    qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)
+    intact = window.published.snapshot.params.flat.copy()
+    window.knockout.setValue(50)
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.knocked is not None, timeout=5000)
+    knocked = window.frame.knocked
+    assert knocked.sum() == round(0.5 * knocked.size)
+    assert np.all(window.frame.reflectors.weight[knocked] == 0)
+    damaged = window.published.snapshot
+    ids = damaged.probe.context_ids
+    with torch.no_grad():  # the wall is the damaged model's prediction
+        expected = torch.softmax(model_of(window, damaged)(torch.tensor(ids)[None])[0], -1).numpy()
+    np.testing.assert_allclose(window.frame.probs, expected, rtol=1e-5, atol=1e-8)
+    window.knockout.setValue(0)
+    qtbot.waitUntil(lambda: window.frame.knocked is None, timeout=5000)
+    np.testing.assert_array_equal(window.published.snapshot.params.flat, intact)  # the model was never changed
+
+
 def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
     window.shot_size.setCurrentText("1920x1080")
