@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
@@ -20,7 +21,8 @@ from cube_viz.app.paths import writable
 from cube_viz.app.scene_args import parse_size
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
 from cube_viz.scene.frame import CubeSpec, build_frame
-from cube_viz.sim.snapshot import Snapshot
+from cube_viz.sim.ablation import fraction_mask
+from cube_viz.sim.snapshot import Snapshot, weight_indices
 
 MOVIE_FORMATS = (".mp4", ".gif")
 CAMERA_MODES = ("fixed", "orbit", "fly")
@@ -50,6 +52,8 @@ def add_record_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--from-run", metavar="RUN.npz", help="render a run recording made by `cube-viz train --record`")
     g.add_argument("--storyboard", metavar="FILE.toml", help="a lecture script of shots (see assets/storyboards/)")
     g.add_argument("--checkpoint", metavar="PATH", help="start from this trained model")
+    g.add_argument("--ablate", type=float, metavar="FRACTION",
+                   help="knock out this fraction of the reflectors in every frame (not with --from-run)")
     g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
                    help="prompt whose light is traced (default: a held-out corpus sentence)")
 
@@ -82,6 +86,10 @@ def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> Re
     for flag in ("steps_per_second", "cycle_seconds", "exaggeration"):
         if getattr(args, flag) <= 0:
             raise UserError(f"--{flag.replace('_', '-')} must be positive")
+    if args.ablate is not None and not 0 <= args.ablate <= 1:
+        raise UserError(f"--ablate must be a fraction in [0, 1], got {args.ablate}")
+    if args.ablate and args.from_run:
+        raise UserError("--ablate needs the model itself: it cannot be used with --from-run")
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
     for flag in ("from_run", "checkpoint"):
@@ -127,13 +135,23 @@ class Source:
             self.current = self.run[self.index]
         return self.current
 
+    def damaged(self, knocked: np.ndarray) -> Snapshot:
+        """The current model with the `knocked` reflectors at 0 (the trainer's weights are restored after)."""
+        index = weight_indices(self.trainer.layout)[knocked]
+        with self.trainer.knocked_out(index):
+            return self.trainer.snapshot()
+
     def set_hyperparameters(self, lr, weight_decay) -> None:
         if self.trainer is not None and (lr is not None or weight_decay is not None):
             self.trainer.set_hyperparameters(lr=lr, weight_decay=weight_decay)
 
 
-def frames_of(request: RecordRequest, spec: CubeSpec, source: Source):
-    """Yield (frame, camera key) for every movie frame, advancing training as the shots say."""
+def frames_of(request: RecordRequest, spec: CubeSpec, source: Source, knocked: np.ndarray | None = None):
+    """Yield (frame, camera key) for every movie frame, advancing training as the shots say.
+
+    With `knocked` (an ablation), every frame shows the model as it trains but with those reflectors at 0:
+    dark and flat, and the wall shows the damaged model's prediction.
+    """
     fps = request.fps
     before, banner_until, banner = source.current, -1.0, None
     steps_done, t0 = 0.0, 0.0
@@ -159,6 +177,8 @@ def frames_of(request: RecordRequest, spec: CubeSpec, source: Source):
                 frame = cycle_frame(spec, before, source.current, (k + 1) / cycle_frames, shot.exaggeration)
             else:
                 frame = build_frame(spec, source.current)
+            if knocked is not None:
+                frame = replace(build_frame(spec, source.damaged(knocked), knocked), step=frame.step)
             if source.current.epoch > before.epoch and t >= banner_until:
                 banner, banner_until = f"epoch {source.current.epoch + 1} begins", t + BANNER_SECONDS
             frame = replace(frame, caption=shot.caption, highlight=shot.highlight,
@@ -195,7 +215,9 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     interrupted = False
     with MovieWriter(request.out, request.fps) as movie:
         try:
-            for frame, camera in frames_of(request, spec, source):
+            knocked = (fraction_mask(len(spec.lattice.param_index), args.ablate, source.trainer.config.seed)
+                       if args.ablate else None)
+            for frame, camera in frames_of(request, spec, source, knocked):
                 view.update(frame)
                 set_view(plotter, spec.lattice, camera)
                 movie.add(grab(plotter))

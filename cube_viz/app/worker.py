@@ -155,8 +155,11 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, resu
                 results.put_nowait(item)
 
     publish(trainer.snapshot())
+    parent = mp.parent_process()
     next_step, last_publish = time.perf_counter(), 0.0
     while True:
+        if parent is not None and not parent.is_alive():  # the window died without saying stop
+            return
         while True:
             try:
                 command, args = commands.get_nowait()

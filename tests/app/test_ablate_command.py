@@ -85,3 +85,15 @@ def test_ablated_screenshot(tmp_path, run_cli, checkpoint):
     assert iio.imread(out).shape == (200, 320, 3)
     code, _, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--ablate", "2")
     assert code == 2 and "--ablate" in err
+
+
+def test_ablated_recording(tmp_path, run_cli):
+    out = tmp_path / "m.mp4"
+    code, _, err = run_cli("record", out, *FAST, "--ablate", "0.5", "--duration", "0.5", "--size", "160x96",
+                           "--fps", "10")
+    assert code == 0, err
+    from tests.app.test_record_command import frames
+
+    assert len(frames(out)) == 5
+    code, _, err = run_cli("record", out, "--ablate", "0.5", "--from-run", out)
+    assert code == 2 and "--from-run" in err

@@ -1,5 +1,6 @@
 """`cube-viz record`: movies of the requested size and length, deterministic, and safe to interrupt."""
 
+import os
 import re
 import signal
 import subprocess
@@ -83,12 +84,12 @@ def test_storyboard_error_points_at_the_shot(tmp_path, run_cli):
 def test_ctrl_c_leaves_a_playable_movie(tmp_path):
     out = tmp_path / "m.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "cube_viz", "record", str(out), "--duration", "60",
-                             *SMALL_MOVIE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             *SMALL_MOVIE], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seen = []
 
     def read():
-        for chunk in iter(lambda: proc.stderr.read(1), ""):
-            seen.append(chunk)
+        for chunk in iter(lambda: os.read(proc.stderr.fileno(), 65536), b""):
+            seen.append(chunk.decode(errors="replace"))
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
