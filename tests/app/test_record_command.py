@@ -84,7 +84,9 @@ def test_storyboard_error_points_at_the_shot(tmp_path, run_cli):
 def test_ctrl_c_leaves_a_playable_movie(tmp_path):
     out = tmp_path / "m.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "cube_viz", "record", str(out), "--duration", "60",
-                             *SMALL_MOVIE], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             *SMALL_MOVIE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            # as in a terminal: Ctrl-C not ignored (an earlier test may leave pytest ignoring it)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
 
     def read():
