@@ -81,12 +81,18 @@ def test_storyboard_error_points_at_the_shot(tmp_path, run_cli):
     assert code == 2 and "shot 2" in err and "highlight" in err and str(board) in err
 
 
+def terminal_like() -> None:
+    """In the child before exec: Ctrl-C neither ignored nor blocked, as in a terminal (whatever the test
+    process inherited or set up: under the full suite SIGINT reached the recorder ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_leaves_a_playable_movie(tmp_path):
     out = tmp_path / "m.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "cube_viz", "record", str(out), "--duration", "60",
                              *SMALL_MOVIE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            # as in a terminal: Ctrl-C not ignored (an earlier test may leave pytest ignoring it)
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=terminal_like)
     seen = []
 
     def read():
