@@ -13,7 +13,7 @@ from cube_viz.app.record import add_record_flags
 from cube_viz.app.run import add_run_flags
 from cube_viz.app.scene_args import add_scene_flags
 from cube_viz.config import TrainConfig, load_toml
-from cube_viz.errors import EXIT_BAD_INPUT, UserError
+from cube_viz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError
 
 PROG = "cube-viz"
 
@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # before a command's own clean-stop handling began: nothing made yet
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def main_exit() -> None:

@@ -7,6 +7,7 @@ says for each t what the camera does, what is highlighted and captioned, and wha
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -189,6 +190,9 @@ def frames_of(request: RecordRequest, spec: CubeSpec, source: Source, knocked: n
 
 def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     request = check_record_args(args, overrides)
+    # Ctrl-C stops cleanly with a playable file, even when started from a shell that ignores SIGINT for
+    # background jobs (the recorder is meant to be interrupted)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from cube_viz.app.train import make_trainer
 
     if args.from_run:
