@@ -9,16 +9,7 @@ import pyvista as pv
 import torch
 
 import cube_viz
-from tests.app.test_scene_commands import FAST
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    from cube_viz.cli import main
-
-    path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    assert main(["train", *FAST, "--steps", "60", "--save", str(path)]) == 0
-    return path
+from tests.app.conftest import FAST
 
 
 def test_ablate_writes_the_table_json_and_plot(tmp_path, run_cli, checkpoint):

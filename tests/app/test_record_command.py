@@ -4,7 +4,7 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from tests.app.test_scene_commands import FAST
+from tests.app.conftest import FAST
 
 SMALL_MOVIE = ["--size", "160x96", "--fps", "10", *FAST]
 

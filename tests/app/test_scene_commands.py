@@ -7,18 +7,8 @@ import pyvista as pv
 import torch
 
 import cube_viz
+from tests.app.conftest import FAST
 from tests.render.imagecheck import assert_not_blank
-
-FAST = ["--context", "3", "--embed", "8", "--hidden", "16", "--batch-size", "32"]
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    from cube_viz.cli import main
-
-    path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    assert main(["train", *FAST, "--steps", "40", "--save", str(path)]) == 0
-    return path
 
 
 def test_screenshot_writes_a_picture_of_the_requested_size(tmp_path, run_cli, checkpoint):

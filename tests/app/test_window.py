@@ -17,7 +17,7 @@ from cube_viz.app.window import AppOptions, CubeWindow
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.sim.corpus import Vocab, encode_prompt
 from cube_viz.sim.model import build_model
-from tests.app.test_scene_commands import FAST
+from tests.app.conftest import FAST
 from tests.conftest import SMALL
 
 
