@@ -78,18 +78,18 @@ class TrainConfig:
         return self.from_dict({**self.to_dict(), **changes})
 
 
-def load_toml(path: str | Path) -> dict[str, Any]:
-    """The key/value pairs of a TOML config file; UserError for a missing or malformed file."""
+def load_toml(path: str | Path, what: str = "config file", error: type[UserError] = UserError) -> dict[str, Any]:
+    """The contents of a TOML file (a config, a storyboard); `error` for a missing or malformed file."""
     p = Path(path)
     try:
         with p.open("rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
-        raise UserError(f"config file not found: {p}") from None
+        raise error(f"{what} not found: {p}") from None
     except IsADirectoryError:
-        raise UserError(f"config path is a directory: {p}") from None
+        raise error(f"{what} path is a directory: {p}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"config file {p} is not valid TOML: {e}") from None
+        raise error(f"{p}: not valid TOML: {e}") from None
 
 
 def _is_int(v: Any) -> bool:

@@ -14,10 +14,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from cube_viz.config import load_toml
 from cube_viz.errors import UserError
 
 TRAINING = ("pause", "lecture", "training")
@@ -121,15 +121,7 @@ def check_highlight(value: str, where: str, layer_names: tuple[str, ...] | None)
 def load_storyboard(path: str | Path, layer_names: tuple[str, ...] | None = None) -> list[Shot]:
     """The shots of a storyboard file; StoryboardError naming the file, the shot and the field."""
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise StoryboardError(f"storyboard not found: {p}") from None
-    except IsADirectoryError:
-        raise StoryboardError(f"storyboard path is a directory: {p}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise StoryboardError(f"{p}: not valid TOML: {e}") from None
+    data = load_toml(p, "storyboard", StoryboardError)
     shots = data.get("shot")
     if not isinstance(shots, list) or not shots:
         raise StoryboardError(f"{p}: no shots (write each as a [[shot]] table)")

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from cube_viz.app.paths import writable
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
 from cube_viz.sim.ablation import DEFAULT_FRACTIONS, AblationReport, run_ablation
@@ -50,6 +48,8 @@ def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         raise UserError(f"--plot writes a PNG: use a .png name, not {plot_path.name}")
     if args.checkpoint and not Path(args.checkpoint).is_file():
         raise UserError(f"checkpoint not found: {args.checkpoint}")
+
+    from tqdm import tqdm
 
     from cube_viz.app.train import make_trainer, train_steps
 
