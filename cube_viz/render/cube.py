@@ -87,6 +87,26 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
 
+def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name: str) -> vtk.vtkTextActor:
+    """Text pinned to a corner of the view ("upper_left", "lower_right", ...), `size` pixels high at 72 dpi.
+
+    A plain text actor, not pyvista's corner annotation: an annotation refits its font to the viewport
+    whenever its text changes, which cost ~70 ms a frame for a HUD that changes every frame.
+    """
+    actor = vtk.vtkTextActor()
+    top, right = corner.startswith("upper"), corner.endswith("right")
+    position = actor.GetPositionCoordinate()
+    position.SetCoordinateSystemToNormalizedViewport()
+    position.SetValue(0.995 if right else 0.005, 0.99 if top else 0.01)
+    prop = actor.GetTextProperty()
+    prop.SetFontSize(max(9, round(size)))
+    prop.SetColor(pv.Color(color).float_rgb)
+    prop.SetJustification(vtk.VTK_TEXT_RIGHT if right else vtk.VTK_TEXT_LEFT)
+    prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if top else vtk.VTK_TEXT_BOTTOM)
+    plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
+    return actor
+
+
 def overlay(plotter: pv.Plotter, actor: pv.Actor) -> vtk.vtkRenderer:
     """Draw `actor` in a second layer over the scene, seen through the same camera.
 
@@ -150,12 +170,11 @@ class CubeView:
                                               lighting=False, name="highlight")
         self.outline_actor.SetVisibility(False)
         self._label_slabs(text_scale)
-        font = max(8, round(13 * text_scale))
-        self.hud = plotter.add_text("", position="upper_left", font_size=font, color="white", name="hud")
-        self.captions = plotter.add_text("", position="lower_right", font_size=max(9, round(18 * text_scale)),
-                                         color="#fff6d8", name="captions")
-        self.legend = plotter.add_text(LEGEND, position="lower_left", font_size=max(7, round(10 * text_scale)),
-                                       color="#c8d2e6", name="legend")
+        self.hud = corner_text(plotter, "upper_left", 28 * text_scale, "white", "hud")
+        self.banner = corner_text(plotter, "upper_right", 36 * text_scale, "#fff6d8", "banner")
+        self.captions = corner_text(plotter, "lower_right", 36 * text_scale, "#fff6d8", "captions")
+        self.legend = corner_text(plotter, "lower_left", 22 * text_scale, "#c8d2e6", "legend")
+        self.legend.SetInput(LEGEND)
 
     def set_visible(self, element: str, on: bool) -> None:
         """Show or hide rays, gel, waves, biases, wall or legend."""
@@ -200,16 +219,16 @@ class CubeView:
             points[:, 1] = m.wave_y
             self.wave.points[:] = points
         self._highlight(frame.highlight)
-        self.captions.set_text("lower_right", frame.caption or "")
-        self.captions.set_text("upper_right", frame.banner or "")
-        self.legend.set_text("lower_left", LEGEND + ("" if m is None else motion_legend(m.exaggeration)))
+        self.captions.SetInput(frame.caption or "")
+        self.banner.SetInput(frame.banner or "")
+        self.legend.SetInput(LEGEND + ("" if m is None else motion_legend(m.exaggeration)))
         if frame.gel is not None and self.gel.n_points:
             self.gel.point_data["rgb"][:] = palette.gel(frame.gel.gain)
         if frame.word_brightness is not None:
             top = int(frame.top_ids[0])
             colours = palette.words(frame.word_brightness, top, frame.target_id)
             self.words.cell_data["rgb"][:] = colours[self._cell_word]
-        self.hud.set_text("upper_left", self.hud_text(frame))
+        self.hud.SetInput(self.hud_text(frame))
 
     @staticmethod
     def _plates(mesh: pv.PolyData, centres: np.ndarray, plates: Plates, side: float, light=None) -> None:
