@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pyvista as pv
 import vtk
-from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
+from cube_viz.app.live_view import LiveInteractor
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, set_camera, setup
@@ -27,6 +27,7 @@ from cube_viz.scene.frame import CubeSpec, Frame, build_frame
 TICK_MS = 33
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
 CYCLE_SECONDS = 4.0
+CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
 SPARK = "▁▂▃▄▅▆▇█"
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
              ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
@@ -62,11 +63,15 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.selected: int | None = None
         self.movie = None
         self.frames_drawn = 0
-        self.frame_seconds: collections.deque = collections.deque(maxlen=200)  # recent frame times, GUI thread
         self.resize(*options.size)
 
-        self.plotter = QtInteractor(self, off_screen=False, auto_update=False, multi_samples=0)
+        self.plotter = LiveInteractor(self, off_screen=False, auto_update=False, multi_samples=0)
         setup(self.plotter, "preview")
+        self.render_seconds: collections.deque = collections.deque(maxlen=200)  # recent VTK render times
+        self._render_start = 0.0
+        self._chart_time = 0.0
+        self.plotter.ren_win.AddObserver("StartEvent", self._render_started)
+        self.plotter.ren_win.AddObserver("EndEvent", self._render_ended)
         self.view = CubeView(self.plotter, self.spec, text_scale=0.9)
         self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss")
         self.chart.background_color = (0.05, 0.07, 0.12, 0.6)
@@ -92,7 +97,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
 
         self.timer = QtCore.QTimer(self)
-        self.timer.timeout.connect(self.tick)
+        self.timer.timeout.connect(self._tick)
         self.timer.start(TICK_MS)
         self.started = time.perf_counter()
         if options.exit_after is not None:
@@ -286,7 +291,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         if not self.history:
             return
         self.scrub = min(index, len(self.history) - 1)
-        self._show(build_frame(self.spec, self.history[self.scrub]))
+        self._show(build_frame(self.spec, self.history[self.scrub]), live=True)
 
     def go_live(self) -> None:
         self.scrub = None
@@ -298,6 +303,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         choice = self.shot_size.currentText()
         transparent = self.transparent.isChecked()
         if choice == "window":
+            self.plotter.still()
             img = grab(self.plotter, transparent)
         else:  # rendered offscreen at that size, text and lines scaled with it
             from cube_viz.render.snapshot_image import render_image
@@ -325,12 +331,8 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.record_button.setText("Record")
 
     # --- the timer -----------------------------------------------------------------------------
-    def tick(self) -> None:
-        start = time.perf_counter()
-        self._tick()
-        self.frame_seconds.append(time.perf_counter() - start)
-
     def _tick(self) -> None:
+        self.plotter.settle()
         published = self.worker.latest()
         if published is not None:
             self.published = published
@@ -344,6 +346,7 @@ class CubeWindow(QtWidgets.QMainWindow):
                 self.cycle = (published.before, published.snapshot, time.perf_counter())
         if self.scrub is not None:
             return
+        live = self.cycle is not None or self.worker.playing
         if self.cycle is not None:
             before, after, start = self.cycle
             u = (time.perf_counter() - start) / CYCLE_SECONDS
@@ -359,23 +362,28 @@ class CubeWindow(QtWidgets.QMainWindow):
             return
         if not self.toggles["waves"].isChecked() and frame.motion is not None:
             frame = replace(frame, motion=None)
-        self._show(frame)
+        self._show(frame, live)
 
-    def _show(self, frame: Frame) -> None:
+    def _show(self, frame: Frame, live: bool = False) -> None:
         self.frame = frame
         self.view.update(frame)
         self._chart()
         self._inspect()
-        self.plotter.render()
-        self.frames_drawn += 1
+        if live and self.movie is None:  # a movie's frames all have the window's full size
+            self.plotter.live()
+        else:
+            self.plotter.still()
+        self.plotter.update()  # one render, in the next paint (a render() here would render twice)
         if self.movie is not None:
             self.movie.add(grab(self.plotter))
         loss = "-" if math.isnan(frame.loss) else f"{frame.loss:.3f}"
         self.setWindowTitle(f"cube-viz — step {frame.step} · epoch {frame.epoch + 1} · loss {loss}")
 
     def _chart(self) -> None:
-        if self.published is None:
+        now = time.perf_counter()
+        if self.published is None or now - self._chart_time < CHART_SECONDS:
             return
+        self._chart_time = now
         losses = self.published.losses.astype(np.float64)
         if len(losses) >= 2:
             steps = np.arange(self.published.step - len(losses) + 1, self.published.step + 1)
@@ -384,15 +392,25 @@ class CubeWindow(QtWidgets.QMainWindow):
             marks = steps[steps % bpe == 0]
             if len(marks):
                 self.epoch_marks.update(marks, losses[marks - steps[0]])
+            self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); we paint instead
+
+    def _render_started(self, *_) -> None:
+        self._render_start = time.perf_counter()
+
+    def _render_ended(self, *_) -> None:
+        seconds = time.perf_counter() - self._render_start
+        self.render_seconds.append(seconds)
+        self.frames_drawn += 1
+        self.plotter.rendered(seconds)
 
     # --- picking and the inspector ---------------------------------------------------------------
     def _on_press(self, *_) -> None:
-        self._pick_from = self.plotter.iren.get_event_position()
+        self._pick_from = self.plotter.event_position()
 
     def _on_release(self, *_) -> None:
-        x, y = self.plotter.iren.get_event_position()
+        x, y = self.plotter.event_position()
         if self._pick_from is not None and abs(x - self._pick_from[0]) + abs(y - self._pick_from[1]) <= 4:
-            self.pick(x, y)
+            self.pick(round(x * self.plotter.scale), round(y * self.plotter.scale))
         self._pick_from = None
 
     def pick(self, x: int, y: int) -> None:
@@ -406,7 +424,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.marker.points[:] = self.spec.lattice.positions[self.selected][None, :]
             self.marker_actor.SetVisibility(True)
             self._inspect()
-            self.plotter.render()
+            self.plotter.update()
             return
         word = self.view.word_at(x, y)
         if word is not None and self.frame is not None and self.frame.probs is not None:
