@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
 import torch
 from qtpy import QtCore, QtWidgets
 
@@ -30,15 +31,29 @@ def main() -> None:
     worker = TrainingWorker({}, steps_per_second=1000)
     window = CubeWindow(worker, AppOptions())
     window.show()
+    lags, last = [], [time.perf_counter()]
+
+    def tick() -> None:  # how late a 20 ms timer fires: how long the event loop was blocked
+        now = time.perf_counter()
+        lags.append(max(0.0, now - last[0] - 0.02))
+        last[0] = now
+
+    probe = QtCore.QTimer()
+    probe.timeout.connect(tick)
     end = time.perf_counter() + 2.0  # warm up
     while time.perf_counter() < end:
         app.processEvents(QtCore.QEventLoop.AllEvents, 50)
     frames0, steps0, start = window.frames_drawn, window.published.steps_done, time.perf_counter()
+    probe.start(20)
     while time.perf_counter() < start + args.seconds:
         app.processEvents(QtCore.QEventLoop.AllEvents, 50)
     elapsed = time.perf_counter() - start
     app_fps = (window.frames_drawn - frames0) / elapsed
     app_steps = (window.published.steps_done - steps0) / elapsed
+    probe.stop()
+    render_ms = 1000 * np.median(window.render_seconds)
+    lag_p95 = 1000 * np.percentile(lags[1:], 95)
+    live_scale = window.plotter.scale
     window.close()
 
     trainer = Trainer.from_config(TrainConfig())
@@ -50,6 +65,7 @@ def main() -> None:
     headless = n / (time.perf_counter() - start)
     print(f"window, {args.seconds:.0f} s: {app_fps:.1f} frames/s, "
           f"{app_steps:.0f} training steps/s; headless {headless:.0f} steps/s")
+    print(f"render median {render_ms:.0f} ms at live resolution x{live_scale:g}; event-loop lag p95 {lag_p95:.0f} ms")
     print(f"app_fps={app_fps:.2f} app_steps_per_s={app_steps:.1f} headless_steps_per_s={headless:.1f} "
           f"train_ratio={app_steps / headless:.2f}")
 
