@@ -47,14 +47,13 @@ def plate_corners(centres: np.ndarray, theta: np.ndarray, side: float) -> np.nda
     The plate spans x (the tilt axis) and (0, sin theta, cos theta); corners go counter-clockwise seen
     from the normal's side, so a renderer's facet normal is the reflector's normal.
     """
-    h = side / 2
-    up = np.zeros((theta.size, 3), np.float32)  # (N, 3) the plate's in-plane "up"
-    up[:, 1] = np.sin(theta)
-    up[:, 2] = np.cos(theta)
-    corners = np.empty((theta.size, 4, 3), np.float32)
-    corners[:] = centres[:, None, :]
-    corners[:, :, 0] += np.array([-h, h, h, -h], np.float32)  # along x
-    corners += np.array([-h, -h, h, h], np.float32)[None, :, None] * up[:, None, :]
+    h = np.float32(side / 2)
+    along_up = np.array([-h, -h, h, h], np.float32)  # (4,) each corner's offset along up = (0, sin, cos)
+    theta = np.asarray(theta, np.float32)
+    corners = np.empty((theta.size, 4, 3), np.float32)  # written per axis: no (N, 4, 3) temporaries
+    corners[:, :, 0] = centres[:, 0, None] + np.array([-h, h, h, -h], np.float32)  # along x, the tilt axis
+    corners[:, :, 1] = centres[:, 1, None] + along_up * np.sin(theta)[:, None]
+    corners[:, :, 2] = centres[:, 2, None] + along_up * np.cos(theta)[:, None]
     return corners.reshape(-1, 3)
 
 

@@ -23,7 +23,9 @@ AMPLIFY = np.array([120, 255, 160], np.float32)  # green: the gel brightens it
 def diverging(t: np.ndarray, limit: float) -> np.ndarray:
     """(N, 3) uint8: t = -limit bright blue, 0 dark slate, +limit bright red, linear in between."""
     u = np.clip(np.asarray(t, np.float32) / limit, -1.0, 1.0)[:, None]
-    rgb = np.where(u < 0, NEUTRAL + (NEUTRAL - NEGATIVE) * u, NEUTRAL + (POSITIVE - NEUTRAL) * u)
+    rgb = np.where(u < 0, NEUTRAL - NEGATIVE, POSITIVE - NEUTRAL)  # (N, 3) the slope on each side of 0
+    rgb *= u
+    rgb += NEUTRAL
     return rgb.astype(np.uint8)
 
 
