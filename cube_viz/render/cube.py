@@ -6,6 +6,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
+from cube_viz.render.words import word_actor, word_quads
 from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
 from cube_viz.scene.gel import gel_positions
@@ -37,28 +38,6 @@ def plate_mesh(centres: np.ndarray, side: float) -> pv.PolyData:
                        faces=faces)
     mesh.cell_data["rgb"] = np.zeros((n, 3), np.uint8)
     return mesh
-
-
-def word_mesh(spec: CubeSpec) -> tuple[pv.PolyData, np.ndarray]:
-    """All words merged into one flat text mesh facing the light (-y), and each cell's word id (cells,).
-
-    One font scale for every word (so "a" and "the" share a letter height), the largest that fits every cell.
-    """
-    cw, ch = spec.wall.cell
-    glyphs = [pv.Text3D(word, depth=0) for word in spec.vocab]  # natural size, in the xy plane
-    widths = np.array([g.bounds[1] - g.bounds[0] for g in glyphs])
-    scale = min(0.92 * cw / widths.max(), 0.75 * ch / 1.0)  # natural letter height is about 1
-    meshes, ids = [], []
-    for i, (g, centre) in enumerate(zip(glyphs, spec.wall.positions, strict=True)):
-        xy = np.asarray(g.points)
-        mid_x = (g.bounds[0] + g.bounds[1]) / 2
-        points = np.column_stack([(xy[:, 0] - mid_x) * scale, np.zeros(len(xy)), (xy[:, 1] - 0.35) * scale])
-        g.points = (points + centre).astype(np.float32)  # x stays x, y becomes z: readable from -y
-        meshes.append(g)
-        ids.append(np.full(g.n_cells, i, np.int32))
-    mesh = pv.merge(meshes, merge_points=False)
-    mesh.cell_data["rgb"] = np.zeros((mesh.n_cells, 3), np.uint8)
-    return mesh, np.concatenate(ids)
 
 
 def motion_legend(exaggeration: float) -> str:
@@ -107,23 +86,6 @@ def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name:
     return actor
 
 
-def overlay(plotter: pv.Plotter, actor: pv.Actor) -> vtk.vtkRenderer:
-    """Draw `actor` in a second layer over the scene, seen through the same camera.
-
-    The word wall sits behind every slab; drawn in depth order its words would be hidden behind
-    thousands of plates. As an overlay the wall's light shines through the glass and stays legible.
-    """
-    plotter.renderer.RemoveActor(actor)
-    layer = vtk.vtkRenderer()
-    layer.SetLayer(1)
-    layer.InteractiveOff()
-    layer.SetActiveCamera(plotter.camera)
-    layer.AddActor(actor)
-    plotter.ren_win.SetNumberOfLayers(2)
-    plotter.ren_win.AddRenderer(layer)
-    return layer
-
-
 class CubeView:
     """Actors for the lattice, biases, rays, gel, word wall, glass shell, HUD and legend."""
 
@@ -149,10 +111,6 @@ class CubeView:
             plotter.add_mesh(self.gel, scalars="rgb", rgb=True, render_points_as_spheres=True,
                              point_size=9 * text_scale, opacity=0.55, lighting=False, name="gel")
 
-        self.words, self._cell_word = word_mesh(spec)
-        self.wall_actor = plotter.add_mesh(self.words, scalars="rgb", rgb=True, lighting=False, name="wall")
-        self.wall_layer = overlay(plotter, self.wall_actor)
-
         h, pad = lat.half_width, 2.0
         box = pv.Box(bounds=(-h - pad, h + pad, lat.front_y, lat.wall_y + pad, -h - pad, h + pad))
         plotter.add_mesh(box, color="#9fc4ff", opacity=0.05, lighting=False, name="glass")
@@ -169,6 +127,10 @@ class CubeView:
         self.outline_actor = plotter.add_mesh(self.outline, color="#7dff9a", line_width=3 * text_scale,
                                               lighting=False, name="highlight")
         self.outline_actor.SetVisibility(False)
+        # the wall last: its words light up over everything drawn before them (see word_actor)
+        self.words, texture = word_quads(spec)
+        self.wall_actor = word_actor(self.words, texture)
+        plotter.add_actor(self.wall_actor, name="wall", reset_camera=False)
         self._label_slabs(text_scale)
         self.hud = corner_text(plotter, "upper_left", 28 * text_scale, "white", "hud")
         self.banner = corner_text(plotter, "upper_right", 36 * text_scale, "#fff6d8", "banner")
@@ -189,8 +151,8 @@ class CubeView:
         picker.SetTolerance(0.003)
         picker.PickFromListOn()
         picker.AddPickList(self.wall_actor)
-        if picker.Pick(x, y, 0, self.wall_layer) and picker.GetCellId() >= 0:
-            return int(self._cell_word[picker.GetCellId()])
+        if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetCellId() >= 0:
+            return int(picker.GetCellId())  # quad i is word i
         return None
 
     def _label_slabs(self, text_scale: float) -> None:
@@ -227,7 +189,7 @@ class CubeView:
         if frame.word_brightness is not None:
             top = int(frame.top_ids[0])
             colours = palette.words(frame.word_brightness, top, frame.target_id)
-            self.words.cell_data["rgb"][:] = colours[self._cell_word]
+            self.words.cell_data["rgba"][:] = colours
         self.hud.SetInput(self.hud_text(frame))
 
     @staticmethod

@@ -111,6 +111,36 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     assert "out</b> row 5, col 7" in window.inspector.text()
 
 
+def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
+    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.published is not None and not window.published.playing
+                    and window.frame is not None and window.frame.step == window.published.step, timeout=5000)
+    window.plotter.render()
+    renderer, widget = window.plotter.renderer, window.plotter
+    coordinate = __import__("vtk").vtkCoordinate()
+    coordinate.SetCoordinateSystemToWorld()
+
+    def display(point):
+        coordinate.SetValue(*map(float, point))
+        return np.array(coordinate.GetComputedDisplayValue(renderer))
+
+    plates = np.array([display(p) for p in window.spec.lattice.positions[::97]])
+    lo, hi = plates.min(axis=0), plates.max(axis=0)
+    word = next(i for i, p in enumerate(window.spec.wall.positions)  # a word beside the cube on screen
+                if not (lo <= display(p)).all() or not (display(p) <= hi).all())
+    x, y = display(window.spec.wall.positions[word])
+    ratio = widget.devicePixelRatioF()
+    pos = QtCore.QPoint(round(x / ratio), round(widget.height() - y / ratio))
+    qtbot.mouseClick(widget, QtCore.Qt.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: "probability" in window.inspector.text(), timeout=3000)
+    ids = encode_prompt(Vocab(list(window.spec.vocab)), window.frame.prompt, SMALL["context"])
+    with torch.no_grad():
+        probs = torch.softmax(model_of(window, window.published.snapshot)(torch.tensor(ids)[None])[0], -1).numpy()
+    text = window.inspector.text()
+    assert f"“{window.spec.vocab[word]}” (id {word})" in text
+    assert f"probability {probs[word]:.4f}, rank {int((probs > probs[word]).sum()) + 1} of {len(probs)}" in text
+
+
 def test_knock_out_control_shows_the_damaged_model_and_restores(qtbot, window):
     qtbot.waitUntil(lambda: steps(window) > 20, timeout=10000)
     qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause

@@ -72,3 +72,35 @@ def test_changing_the_weights_changes_the_picture(scene):
     a = render(scene, "iso")
     b = render((spec, replace(frame, reflectors=flipped)), "iso")
     assert difference(a, b) > 0.5
+
+
+def test_the_wall_shows_each_word_lit_by_the_models_probability():
+    """Quad i of the wall sits in word i's cell and gives light (alpha) in the order of the model's softmax
+    (torch is the oracle): a likelier word is never dimmer; the likeliest is gold."""
+    import torch
+
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import offscreen_plotter
+    from cube_viz.scene import palette
+
+    t = Trainer.from_config(TrainConfig(seed=3))
+    for _ in range(40):
+        t.step()
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    frame = build_frame(spec, t.snapshot())
+    with torch.no_grad():
+        probs = torch.softmax(t.model(torch.tensor(t.probe_ids)[None])[0], -1).numpy()
+    plotter = offscreen_plotter(SIZE)
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        np.testing.assert_allclose(view.words.cell_centers().points, spec.wall.positions, atol=1e-4)
+        rgba = np.asarray(view.words.cell_data["rgba"])
+        order = np.argsort(-probs, kind="stable")
+        assert (rgba[order[0], :3] == palette.TOP_WORD).all() and rgba[order[0], 3] == 255
+        rest = [i for i in order[1:] if i != frame.target_id]
+        alpha = rgba[rest, 3].astype(int)
+        assert (np.diff(alpha) <= 1).all()  # never brighter than a likelier word (1 for uint8 rounding)
+        assert alpha[0] > alpha[-1] > 0  # graded, and the least likely word still faintly lit
+    finally:
+        plotter.close()

@@ -1,0 +1,100 @@
+"""The word wall: one textured quad per word, cut from a texture atlas of all the words.
+
+256 quads cost next to nothing to draw, where the same words as 3D text meshes (~200 triangles each,
+~51k in all) cost ~10 ms a frame on software GL, and the texture's filtered edges stay legible where
+aliased text triangles break up. The atlas has 256x64 pixels per word, mipmapped: crisp in a 4K frame,
+where a wall cell is about 120 pixels wide.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from cube_viz.scene.frame import CubeSpec
+
+CELL = (256, 64)  # atlas pixels per word (width, height): the wall's cells are 4 times wider than high
+COLUMNS = 16  # atlas cells per row
+
+
+def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W, 4) uint8 atlas, white with the glyphs' coverage as alpha, word i in cell (i // COLUMNS, i % COLUMNS)
+    from the top left, each word left-aligned in its cell; and each word's ink width in pixels (V,).
+
+    One bold font size for every word, the largest that fits the widest word (so "a" and "the" share a letter
+    height); bold strokes stay solid when a 4K atlas cell shrinks to a 1080p wall cell.
+    """
+    from matplotlib import font_manager
+    from PIL import Image, ImageDraw, ImageFont
+
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
+    probe = ImageFont.truetype(path, 100)
+    widest = max(probe.getlength(w) for w in words)
+    font = ImageFont.truetype(path, min(44, int(100 * 0.96 * CELL[0] / widest)))
+    rows = math.ceil(len(words) / COLUMNS)
+    atlas = Image.new("L", (COLUMNS * CELL[0], rows * CELL[1]), 0)
+    draw = ImageDraw.Draw(atlas)
+    for i, word in enumerate(words):
+        r, c = divmod(i, COLUMNS)
+        draw.text((c * CELL[0] + 2, r * CELL[1] + CELL[1] / 2), word, fill=255, font=font, anchor="lm")
+    alpha = np.asarray(atlas)
+    image = np.dstack([np.full_like(alpha, 255)] * 3 + [alpha])
+    widths = np.array([font.getlength(w) + 4 for w in words])
+    return image, widths
+
+
+def word_quads(spec: CubeSpec) -> tuple[pv.PolyData, vtk.vtkTexture]:
+    """The wall: quad i shows word i at its cell's centre, upright and readable from -y (cells, word id order),
+    with a cell array "rgba" that tints it (alpha: how much light the word gives); and the atlas texture."""
+    image, widths = word_atlas(spec.vocab)
+    n, (cw, ch) = len(spec.vocab), spec.wall.cell
+    scale = min(0.92 * cw / widths.max(), 0.95 * ch / CELL[1])  # world units per atlas pixel
+    half_w, half_h = widths * scale / 2, np.full(n, CELL[1] * scale / 2)
+    # corners in the order lower-left, lower-right, upper-right, upper-left; x stays x, z is up
+    dx = np.stack([-half_w, half_w, half_w, -half_w], axis=1)
+    dz = np.stack([-half_h, -half_h, half_h, half_h], axis=1)
+    centres = spec.wall.positions.astype(np.float64)
+    points = np.stack([centres[:, None, 0] + dx, np.broadcast_to(centres[:, None, 1], dx.shape),
+                       centres[:, None, 2] + dz], axis=2).reshape(-1, 3)
+    height, width = image.shape[:2]
+    r, c = np.divmod(np.arange(n), COLUMNS)
+    u0, u1 = c * CELL[0] / width, (c * CELL[0] + widths) / width
+    v1 = 1 - r * CELL[1] / height  # the texture's v runs up from the image's bottom row
+    v0 = v1 - CELL[1] / height
+    uv = np.stack([np.stack([u0, u1, u1, u0], axis=1), np.stack([v0, v0, v1, v1], axis=1)], axis=2).reshape(-1, 2)
+    faces = np.column_stack([np.full(n, 4), np.arange(4 * n).reshape(n, 4)]).ravel()
+    mesh = pv.PolyData(points.astype(np.float32), faces=faces)
+    mesh.active_texture_coordinates = uv.astype(np.float32)
+    mesh.cell_data["rgba"] = np.zeros((n, 4), np.uint8)
+    texture = pv.Texture(image)  # pyvista flips rows: image row 0 becomes the texture's top
+    texture.SetMipmap(True)
+    texture.SetInterpolate(True)
+    return mesh, texture
+
+
+def word_actor(mesh: pv.PolyData, texture: vtk.vtkTexture) -> vtk.vtkActor:
+    """An unlit actor drawing the quads' texture tinted by their "rgba" cell colours, over everything drawn
+    before it.
+
+    The wall stands behind every slab; drawn in depth order its words would hide behind thousands of
+    plates. Its fragments are written at the nearest depth instead (the texture's fully transparent texels
+    are discarded by VTK's shader), so the words light up over the cube like a projection, blended by their
+    alpha: a likely word bright and opaque, an unlikely one a faint glow that leaves the cube readable.
+    """
+    mapper = vtk.vtkPolyDataMapper()
+    mapper.SetInputData(mesh)
+    mapper.SetScalarModeToUseCellFieldData()
+    mapper.SelectColorArray("rgba")
+    mapper.SetColorModeToDirectScalars()
+    mapper.ScalarVisibilityOn()
+    actor = vtk.vtkActor()
+    actor.SetMapper(mapper)
+    actor.SetTexture(texture)
+    actor.GetProperty().LightingOff()
+    actor.ForceOpaqueOn()  # drawn with the opaque geometry (last of it), blended by alpha
+    actor.GetShaderProperty().AddFragmentShaderReplacement("//VTK::Depth::Impl", True, "gl_FragDepth = 0.0;\n",
+                                                           False)
+    return actor
