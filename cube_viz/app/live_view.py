@@ -15,7 +15,7 @@ from pyvistaqt import QtInteractor
 from qtpy.QtCore import QRect
 
 STILL_AFTER = 0.3  # seconds without a new live frame before the full-resolution still frame
-SCALES = (1.0, 0.75)  # live resolutions, finest first (at 1/2 the wall's words blur past reading)
+SCALES = (1.0, 0.75)  # live resolutions, finest first (at 1/2 the plates break into noise and lines thicken)
 BUDGET = 0.05  # seconds: a live frame slower than this steps down to the next scale, one under half steps up
 
 
