@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,12 @@ def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
         plotter.export_gltf(str(path))
     finally:
         plotter.close()
+    # VTK writes every material opaque: the word wall's texture would show each word as a solid box
+    scene = json.loads(path.read_text())
+    for material in scene.get("materials", []):
+        if "baseColorTexture" in material.get("pbrMetallicRoughness", {}):
+            material["alphaMode"] = "BLEND"
+    path.write_text(json.dumps(scene))
 
 
 def write_scene(spec: CubeSpec, frame: Frame, path: Path) -> None:

@@ -1,5 +1,7 @@
 """`cube-viz screenshot` and `cube-viz export` through the command line, checked against the saved model."""
 
+import json
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -66,6 +68,9 @@ def test_export_gltf(tmp_path, run_cli, checkpoint):
     code, _, err = run_cli("export", out, "--checkpoint", checkpoint)
     assert code == 0, err
     assert out.stat().st_size > 10_000 and out.read_text()[:1] == "{"
+    scene = json.loads(out.read_text())
+    textured = [m for m in scene["materials"] if "baseColorTexture" in m["pbrMetallicRoughness"]]
+    assert len(textured) == 1 and textured[0]["alphaMode"] == "BLEND"  # the wall's words, not solid boxes
 
 
 @pytest.mark.parametrize(
