@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyvista as pv
+import vtk
 
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import offscreen_plotter, set_camera
@@ -55,19 +56,39 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
     return blocks
 
 
+def colour_vertices(plotter: pv.Plotter) -> None:
+    """Move every mesh's cell colours onto its vertices: VTK's glTF writer gives a cell-coloured mesh one
+    colour per triangle instead of one per vertex (an invalid file, colours scrambled). Each cell-coloured
+    mesh of CubeView owns its points, the same number per cell, in cell order."""
+    for actor in plotter.renderer.actors.values():
+        mapper = actor.GetMapper() if isinstance(actor, vtk.vtkActor) else None
+        if mapper is None or mapper.GetScalarMode() not in (vtk.VTK_SCALAR_MODE_USE_CELL_DATA,
+                                                             vtk.VTK_SCALAR_MODE_USE_CELL_FIELD_DATA):
+            continue
+        mesh = pv.wrap(mapper.GetInput())
+        name = mapper.GetArrayName() or mesh.cell_data.active_scalars_name
+        per_cell = mesh.n_points // mesh.n_cells
+        assert per_cell * mesh.n_cells == mesh.n_points, f"{name}: cells share points"
+        mesh.point_data[name] = np.repeat(np.asarray(mesh.cell_data[name]), per_cell, axis=0)
+        mapper.SetScalarModeToUsePointFieldData()
+        mapper.SelectColorArray(name)
+
+
 def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
     """glTF keeps the meshes and colours of the picture as drawn."""
     plotter = offscreen_plotter((800, 600))
     try:
         CubeView(plotter, spec).update(frame)
         set_camera(plotter, spec.lattice, "iso")
+        colour_vertices(plotter)
         plotter.export_gltf(str(path))
     finally:
         plotter.close()
-    # VTK writes every material opaque: the word wall's texture would show each word as a solid box
+    # VTK writes every material opaque: the glass would hide the cube and each word would be a solid box
     scene = json.loads(path.read_text())
     for material in scene.get("materials", []):
-        if "baseColorTexture" in material.get("pbrMetallicRoughness", {}):
+        pbr = material.get("pbrMetallicRoughness", {})
+        if "baseColorTexture" in pbr or pbr.get("baseColorFactor", [1, 1, 1, 1])[3] < 1:
             material["alphaMode"] = "BLEND"
     path.write_text(json.dumps(scene))
 

@@ -18,11 +18,13 @@ from cube_viz.scene.frame import CubeSpec
 
 CELL = (256, 64)  # atlas pixels per word (width, height): the wall's cells are 4 times wider than high
 COLUMNS = 16  # atlas cells per row
+LONGEST = 24  # characters: a longer word is cut short with an ellipsis rather than shrink every word
 
 
 def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, 4) uint8 atlas, white with the glyphs' coverage as alpha, word i in cell (i // COLUMNS, i % COLUMNS)
-    from the top left, each word left-aligned in its cell; and each word's ink width in pixels (V,).
+    from the top left, each word left-aligned in its cell; and each word's width in pixels with 2 of margin
+    each side (V,).
 
     One bold font size for every word, the largest that fits the widest word (so "a" and "the" share a letter
     height); bold strokes stay solid when a 4K atlas cell shrinks to a 1080p wall cell.
@@ -30,10 +32,11 @@ def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     from matplotlib import font_manager
     from PIL import Image, ImageDraw, ImageFont
 
+    words = [w if len(w) <= LONGEST else w[: LONGEST - 1] + "…" for w in words]
     path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
     probe = ImageFont.truetype(path, 100)
     widest = max(probe.getlength(w) for w in words)
-    font = ImageFont.truetype(path, min(44, int(100 * 0.96 * CELL[0] / widest)))
+    font = ImageFont.truetype(path, max(1, min(44, int(100 * 0.96 * CELL[0] / widest))))
     rows = math.ceil(len(words) / COLUMNS)
     atlas = Image.new("L", (COLUMNS * CELL[0], rows * CELL[1]), 0)
     draw = ImageDraw.Draw(atlas)
@@ -83,6 +86,8 @@ def word_actor(mesh: pv.PolyData, texture: vtk.vtkTexture) -> vtk.vtkActor:
     plates. Its fragments are written at the nearest depth instead (the texture's fully transparent texels
     are discarded by VTK's shader), so the words light up over the cube like a projection, blended by their
     alpha: a likely word bright and opaque, an unlikely one a faint glow that leaves the cube readable.
+    The price: the translucent glass, gel and wave, drawn after all opaque geometry, do not show through
+    a glyph's pixels.
     """
     mapper = vtk.vtkPolyDataMapper()
     mapper.SetInputData(mesh)

@@ -38,11 +38,12 @@ def rays(contribution: np.ndarray, intensity: np.ndarray, floor: float = 0.12) -
 def words(brightness: np.ndarray, top: int | None, target: int | None) -> np.ndarray:
     """(V, 4) uint8 word colours: warm white with brightness as alpha (the light a word gives, from faint to
     full); the top word gold and opaque, the target green and at least 0.6 bright."""
-    rgba = np.empty((len(brightness), 4), np.float32)
+    light = np.clip(brightness, 0.0, 1.0)
+    rgba = np.empty((len(light), 4), np.float32)
     rgba[:, :3] = WORD
-    rgba[:, 3] = 255 * np.clip(brightness, 0.0, 1.0)
+    rgba[:, 3] = 255 * light
     if target is not None:
-        rgba[target] = (*TARGET_WORD, 255 * max(float(brightness[target]), 0.6))
+        rgba[target] = (*TARGET_WORD, 255 * max(float(light[target]), 0.6))
     if top is not None:
         rgba[top] = (*TOP_WORD, 255)
     return rgba.astype(np.uint8)

@@ -69,8 +69,15 @@ def test_export_gltf(tmp_path, run_cli, checkpoint):
     assert code == 0, err
     assert out.stat().st_size > 10_000 and out.read_text()[:1] == "{"
     scene = json.loads(out.read_text())
-    textured = [m for m in scene["materials"] if "baseColorTexture" in m["pbrMetallicRoughness"]]
-    assert len(textured) == 1 and textured[0]["alphaMode"] == "BLEND"  # the wall's words, not solid boxes
+    for mesh in scene["meshes"]:  # a valid file: every attribute of a primitive has one entry per vertex
+        for primitive in mesh["primitives"]:
+            counts = {name: scene["accessors"][i]["count"] for name, i in primitive["attributes"].items()}
+            assert len(set(counts.values())) == 1, counts
+    for material in scene["materials"]:  # the words and the glass see-through, not solid
+        pbr = material["pbrMetallicRoughness"]
+        if "baseColorTexture" in pbr or pbr["baseColorFactor"][3] < 1:
+            assert material["alphaMode"] == "BLEND"
+    assert sum("baseColorTexture" in m["pbrMetallicRoughness"] for m in scene["materials"]) == 1  # the wall
 
 
 @pytest.mark.parametrize(

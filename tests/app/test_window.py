@@ -9,6 +9,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 import torch
+import vtk
 
 pytest.importorskip("pytestqt")
 from qtpy import QtCore
@@ -42,6 +43,21 @@ def model_of(win, snapshot):
     model = build_model(len(win.spec.vocab), SMALL["context"], SMALL["embed"], SMALL["hidden"], "tanh", 0)
     torch.nn.utils.vector_to_parameters(torch.from_numpy(snapshot.params.flat.copy()), model.parameters())
     return model
+
+
+def display(win, point) -> np.ndarray:
+    """(x, y) display pixels (VTK's, origin bottom left) of a world point in the window's view."""
+    coordinate = vtk.vtkCoordinate()
+    coordinate.SetCoordinateSystemToWorld()
+    coordinate.SetValue(*map(float, point))
+    return np.array(coordinate.GetComputedDisplayValue(win.plotter.renderer))
+
+
+def click(qtbot, win, xy) -> None:
+    """A left click on the view at display pixels xy (Qt's widget coordinates are top-left, unscaled)."""
+    ratio = win.plotter.devicePixelRatioF()
+    pos = QtCore.QPoint(round(xy[0] / ratio), round(win.plotter.height() - xy[1] / ratio))
+    qtbot.mouseClick(win.plotter, QtCore.Qt.LeftButton, pos=pos)
 
 
 def test_window_opens_and_trains(qtbot, window):
@@ -95,14 +111,7 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     cam.focal_point = lat.positions[index]
     cam.parallel_scale = 6.0
     window.plotter.render()
-    coordinate = __import__("vtk").vtkCoordinate()
-    coordinate.SetCoordinateSystemToWorld()
-    coordinate.SetValue(*map(float, lat.positions[index]))
-    x, y = coordinate.GetComputedDisplayValue(window.plotter.renderer)
-    widget = window.plotter
-    ratio = widget.devicePixelRatioF()
-    pos = QtCore.QPoint(round(x / ratio), round(widget.height() - y / ratio))
-    qtbot.mouseClick(widget, QtCore.Qt.LeftButton, pos=pos)
+    click(qtbot, window, display(window, lat.positions[index]))
     qtbot.waitUntil(lambda: window.selected is not None, timeout=3000)
     assert window.selected == index
     weight = model_of(window, window.published.snapshot).out.weight[5, 7].item()
@@ -116,22 +125,11 @@ def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
     qtbot.waitUntil(lambda: window.published is not None and not window.published.playing
                     and window.frame is not None and window.frame.step == window.published.step, timeout=5000)
     window.plotter.render()
-    renderer, widget = window.plotter.renderer, window.plotter
-    coordinate = __import__("vtk").vtkCoordinate()
-    coordinate.SetCoordinateSystemToWorld()
-
-    def display(point):
-        coordinate.SetValue(*map(float, point))
-        return np.array(coordinate.GetComputedDisplayValue(renderer))
-
-    plates = np.array([display(p) for p in window.spec.lattice.positions[::97]])
+    plates = np.array([display(window, p) for p in window.spec.lattice.positions[::97]])
     lo, hi = plates.min(axis=0), plates.max(axis=0)
     word = next(i for i, p in enumerate(window.spec.wall.positions)  # a word beside the cube on screen
-                if not (lo <= display(p)).all() or not (display(p) <= hi).all())
-    x, y = display(window.spec.wall.positions[word])
-    ratio = widget.devicePixelRatioF()
-    pos = QtCore.QPoint(round(x / ratio), round(widget.height() - y / ratio))
-    qtbot.mouseClick(widget, QtCore.Qt.LeftButton, pos=pos)
+                if not ((lo <= display(window, p)) & (display(window, p) <= hi)).all())
+    click(qtbot, window, display(window, window.spec.wall.positions[word]))
     qtbot.waitUntil(lambda: "probability" in window.inspector.text(), timeout=3000)
     ids = encode_prompt(Vocab(list(window.spec.vocab)), window.frame.prompt, SMALL["context"])
     with torch.no_grad():
