@@ -30,14 +30,20 @@ def plate_mesh(centres: np.ndarray, side: float) -> pv.PolyData:
 
     Measured on software GL at 1280x720 (scripts/bench_scene.py): 29k plates as one plain mesh render
     and update faster than vtkGlyph3DMapper instancing (~25 vs ~40 ms), and a picked cell id is the
-    reflector's index directly.
+    reflector's index directly. Colours are per corner (each quad owns its 4 points, all one colour), the
+    form glTF stores.
     """
     n = len(centres)
     faces = np.column_stack([np.full(n, 4), np.arange(4 * n).reshape(n, 4)]).ravel()
     mesh = pv.PolyData(orient.plate_corners(np.asarray(centres, np.float32), np.zeros(n, np.float32), side),
                        faces=faces)
-    mesh.cell_data["rgb"] = np.zeros((n, 3), np.uint8)
+    mesh.point_data["rgb"] = np.zeros((4 * n, 3), np.uint8)
     return mesh
+
+
+def per_corner(colours: np.ndarray, corners: int) -> np.ndarray:
+    """(N * corners, C) colours of the points of N cells that own `corners` points each, in cell order."""
+    return np.repeat(colours, corners, axis=0)
 
 
 def motion_legend(exaggeration: float) -> str:
@@ -101,7 +107,7 @@ class CubeView:
         n_rays = ray_count(lat, spec.rays_per_layer, spec.rays_to_wall, len(spec.vocab))
         self.rays = pv.PolyData(np.zeros((2 * n_rays, 3), np.float32),
                                 lines=np.column_stack([np.full(n_rays, 2), np.arange(2 * n_rays).reshape(-1, 2)]))
-        self.rays.cell_data["rgb"] = np.zeros((n_rays, 3), np.uint8)
+        self.rays.point_data["rgb"] = np.zeros((2 * n_rays, 3), np.uint8)
         plotter.add_mesh(self.rays, scalars="rgb", rgb=True, render_lines_as_tubes=True,
                          line_width=3 * text_scale, lighting=False, name="rays")
 
@@ -168,9 +174,7 @@ class CubeView:
         """Copy a frame's arrays into the actors (slice assignment marks VTK data modified)."""
         m = frame.motion
         self._plates(self.reflectors, self.spec.lattice.positions, frame.reflectors, PLATE,
-                     None if m is None else (m.glow, m.field, m.glint))
-        if frame.knocked is not None:
-            self.reflectors.cell_data["rgb"][frame.knocked] = palette.KNOCKED_OUT
+                     None if m is None else (m.glow, m.field, m.glint), frame.knocked)
         self._plates(self.biases, self.spec.lattice.bias_positions, frame.biases, BIAS_PLATE,
                      None if m is None else (m.bias_glow, None, None))
         if frame.rays is not None:
@@ -189,14 +193,19 @@ class CubeView:
         if frame.word_brightness is not None:
             top = int(frame.top_ids[0])
             colours = palette.words(frame.word_brightness, top, frame.target_id)
-            self.words.cell_data["rgba"][:] = colours
+            self.words.point_data["rgba"][:] = per_corner(colours, 4)
         self.hud.SetInput(self.hud_text(frame))
 
     @staticmethod
-    def _plates(mesh: pv.PolyData, centres: np.ndarray, plates: Plates, side: float, light=None) -> None:
+    def _plates(mesh: pv.PolyData, centres: np.ndarray, plates: Plates, side: float, light=None,
+                knocked: np.ndarray | None = None) -> None:
         mesh.points[:] = orient.plate_corners(centres, plates.theta, side)
         rgb = palette.diverging(plates.tone, TONE_RANGE)
-        mesh.cell_data["rgb"][:] = rgb if light is None else palette.lit(rgb, *light)
+        if light is not None:
+            rgb = palette.lit(rgb, *light)
+        if knocked is not None:
+            rgb[knocked] = palette.KNOCKED_OUT
+        mesh.point_data["rgb"][:] = per_corner(rgb, 4)
 
     def _highlight(self, what: str | None) -> None:
         """A green box around the storyboard's highlighted layer, wall, rays or single reflector."""
@@ -214,7 +223,7 @@ class CubeView:
         pts = np.empty((2 * len(r.starts), 3), np.float32)
         pts[0::2], pts[1::2] = r.starts, ends
         self.rays.points[:] = pts
-        self.rays.cell_data["rgb"][:] = palette.rays(r.contribution, r.intensity)
+        self.rays.point_data["rgb"][:] = per_corner(palette.rays(r.contribution, r.intensity), 2)
 
     def hud_text(self, frame: Frame) -> str:
         loss = "-" if np.isnan(frame.loss) else f"{frame.loss:.3f}"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pyvista as pv
-import vtk
 
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import offscreen_plotter, set_camera
@@ -56,31 +55,12 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
     return blocks
 
 
-def colour_vertices(plotter: pv.Plotter) -> None:
-    """Move every mesh's cell colours onto its vertices: VTK's glTF writer gives a cell-coloured mesh one
-    colour per triangle instead of one per vertex (an invalid file, colours scrambled). Each cell-coloured
-    mesh of CubeView owns its points, the same number per cell, in cell order."""
-    for actor in plotter.renderer.actors.values():
-        mapper = actor.GetMapper() if isinstance(actor, vtk.vtkActor) else None
-        if mapper is None or mapper.GetScalarMode() not in (vtk.VTK_SCALAR_MODE_USE_CELL_DATA,
-                                                             vtk.VTK_SCALAR_MODE_USE_CELL_FIELD_DATA):
-            continue
-        mesh = pv.wrap(mapper.GetInput())
-        name = mapper.GetArrayName() or mesh.cell_data.active_scalars_name
-        per_cell = mesh.n_points // mesh.n_cells
-        assert per_cell * mesh.n_cells == mesh.n_points, f"{name}: cells share points"
-        mesh.point_data[name] = np.repeat(np.asarray(mesh.cell_data[name]), per_cell, axis=0)
-        mapper.SetScalarModeToUsePointFieldData()
-        mapper.SelectColorArray(name)
-
-
 def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
     """glTF keeps the meshes and colours of the picture as drawn."""
     plotter = offscreen_plotter((800, 600))
     try:
         CubeView(plotter, spec).update(frame)
         set_camera(plotter, spec.lattice, "iso")
-        colour_vertices(plotter)
         plotter.export_gltf(str(path))
     finally:
         plotter.close()

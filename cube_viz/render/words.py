@@ -51,7 +51,8 @@ def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def word_quads(spec: CubeSpec) -> tuple[pv.PolyData, vtk.vtkTexture]:
     """The wall: quad i shows word i at its cell's centre, upright and readable from -y (cells, word id order),
-    with a cell array "rgba" that tints it (alpha: how much light the word gives); and the atlas texture."""
+    with a point array "rgba" (4 equal corners per quad) that tints it (alpha: how much light the word gives);
+    and the atlas texture."""
     image, widths = word_atlas(spec.vocab)
     n, (cw, ch) = len(spec.vocab), spec.wall.cell
     scale = min(0.92 * cw / widths.max(), 0.95 * ch / CELL[1])  # world units per atlas pixel
@@ -71,7 +72,7 @@ def word_quads(spec: CubeSpec) -> tuple[pv.PolyData, vtk.vtkTexture]:
     faces = np.column_stack([np.full(n, 4), np.arange(4 * n).reshape(n, 4)]).ravel()
     mesh = pv.PolyData(points.astype(np.float32), faces=faces)
     mesh.active_texture_coordinates = uv.astype(np.float32)
-    mesh.cell_data["rgba"] = np.zeros((n, 4), np.uint8)
+    mesh.point_data["rgba"] = np.zeros((4 * n, 4), np.uint8)
     texture = pv.Texture(image)  # pyvista flips rows: image row 0 becomes the texture's top
     texture.SetMipmap(True)
     texture.SetInterpolate(True)
@@ -79,7 +80,7 @@ def word_quads(spec: CubeSpec) -> tuple[pv.PolyData, vtk.vtkTexture]:
 
 
 def word_actor(mesh: pv.PolyData, texture: vtk.vtkTexture) -> vtk.vtkActor:
-    """An unlit actor drawing the quads' texture tinted by their "rgba" cell colours, over everything drawn
+    """An unlit actor drawing the quads' texture tinted by their "rgba" colours, over everything drawn
     before it.
 
     The wall stands behind every slab; drawn in depth order its words would hide behind thousands of
@@ -91,7 +92,7 @@ def word_actor(mesh: pv.PolyData, texture: vtk.vtkTexture) -> vtk.vtkActor:
     """
     mapper = vtk.vtkPolyDataMapper()
     mapper.SetInputData(mesh)
-    mapper.SetScalarModeToUseCellFieldData()
+    mapper.SetScalarModeToUsePointFieldData()
     mapper.SelectColorArray("rgba")
     mapper.SetColorModeToDirectScalars()
     mapper.ScalarVisibilityOn()

@@ -95,7 +95,7 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         view = CubeView(plotter, spec)
         view.update(frame)
         np.testing.assert_allclose(view.words.cell_centers().points, spec.wall.positions, atol=1e-4)
-        rgba = np.asarray(view.words.cell_data["rgba"])
+        rgba = np.asarray(view.words.point_data["rgba"])[::4]  # one colour per quad (its 4 corners share it)
         order = np.argsort(-probs, kind="stable")
         assert (rgba[order[0], :3] == palette.TOP_WORD).all() and rgba[order[0], 3] == 255
         rest = [i for i in order[1:] if i != frame.target_id]
