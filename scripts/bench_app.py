@@ -5,9 +5,8 @@
 The worker trains as fast as it can (--speed 1000) while the window draws; then the same model trains
 with no window. Ends with `app_fps=<frames drawn per second> app_steps_per_s=<training steps per second
 in the app> headless_steps_per_s=<same model, no window> train_ratio=<app/headless>`.
-Before it, where a frame's time goes: the scene update (frame -> actors), VTK's render, and the compose
-that follows it (Qt drawing the window with the view's texture; on software GL this also finishes the
-rasterization VTK queued).
+Before it, where a frame's time goes: the scene update (frame -> actors) and VTK's render (which ends
+with the frame shown in the view's native window).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def main() -> None:
     worker = TrainingWorker({}, steps_per_second=1000)
     window = CubeWindow(worker, AppOptions())
     window.show()
-    parts = time_frame_parts(window)
+    updates = time_updates(window)
     lags, last = [], [time.perf_counter()]
 
     def tick() -> None:  # how late a 20 ms timer fires: how long the event loop was blocked
@@ -48,8 +47,7 @@ def main() -> None:
     while time.perf_counter() < end:
         app.processEvents(QtCore.QEventLoop.AllEvents, 50)
     frames0, steps0, start = window.frames_drawn, window.published.steps_done, time.perf_counter()
-    for values in parts.values():
-        values.clear()
+    updates.clear()
     probe.start(20)
     while time.perf_counter() < start + args.seconds:
         app.processEvents(QtCore.QEventLoop.AllEvents, 50)
@@ -58,8 +56,8 @@ def main() -> None:
     app_steps = (window.published.steps_done - steps0) / elapsed
     probe.stop()
     render_ms = 1000 * np.median(window.render_seconds)
+    w, h = window.plotter.ren_win.GetSize()
     lag_p95 = 1000 * np.percentile(lags[1:], 95)
-    live_scale = window.plotter.scale
     window.close()
 
     trainer = Trainer.from_config(TrainConfig())
@@ -71,31 +69,24 @@ def main() -> None:
     headless = n / (time.perf_counter() - start)
     print(f"window, {args.seconds:.0f} s: {app_fps:.1f} frames/s, "
           f"{app_steps:.0f} training steps/s; headless {headless:.0f} steps/s")
-    print(f"frame medians: scene update {1000 * np.median(parts['update']):.0f} ms, render {render_ms:.0f} ms "
-          f"at live resolution x{live_scale:g}, compose {1000 * np.median(parts['compose']):.0f} ms; "
+    print(f"frame medians: scene update {1000 * np.median(updates):.0f} ms, render {render_ms:.0f} ms at {w}x{h}; "
           f"event-loop lag p95 {lag_p95:.0f} ms")
     print(f"app_fps={app_fps:.2f} app_steps_per_s={app_steps:.1f} headless_steps_per_s={headless:.1f} "
           f"train_ratio={app_steps / headless:.2f}")
 
 
-def time_frame_parts(window: CubeWindow) -> dict[str, list[float]]:
-    """Seconds of each scene update and each compose, appended as they happen. The compose is timed from
-    the end of the view's paint to the moment the event loop runs a zero-delay timer again."""
-    parts: dict[str, list[float]] = {"update": [], "compose": []}
-    update, paint = window.view.update, window.plotter.paintGL
+def time_updates(window: CubeWindow) -> list[float]:
+    """Seconds of each scene update (frame -> actors), appended as they happen."""
+    seconds: list[float] = []
+    update = window.view.update
 
     def timed_update(frame) -> None:
         start = time.perf_counter()
         update(frame)
-        parts["update"].append(time.perf_counter() - start)
+        seconds.append(time.perf_counter() - start)
 
-    def timed_paint() -> None:
-        paint()
-        end = time.perf_counter()
-        QtCore.QTimer.singleShot(0, lambda: parts["compose"].append(time.perf_counter() - end))
-
-    window.view.update, window.plotter.paintGL = timed_update, timed_paint  # Qt calls paintGL by name
-    return parts
+    window.view.update = timed_update
+    return seconds
 
 
 if __name__ == "__main__":

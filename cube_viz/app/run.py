@@ -6,6 +6,7 @@ import argparse
 import ctypes
 import ctypes.util
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +30,29 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
 
 
 def check_display() -> None:
-    """A one-line error, at once, when there is no display the window could open on."""
+    """A one-line error, at once, when there is no X display the window could open on.
+
+    The 3D view is a native X11 window (VTK draws into it directly, see window.py), so on a Wayland
+    desktop Qt is asked to use XWayland.
+    """
+    if not sys.platform.startswith("linux"):
+        return  # macOS and Windows have their own window systems
     display, wayland = os.environ.get("DISPLAY"), os.environ.get("WAYLAND_DISPLAY")
     if not display and not wayland:
         raise UserError(f"no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); {NO_DISPLAY_HINT}")
-    if display and not wayland:
-        lib = ctypes.util.find_library("X11")
-        if lib:
-            x11 = ctypes.CDLL(lib)
-            x11.XOpenDisplay.restype = ctypes.c_void_p
-            x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-            handle = x11.XOpenDisplay(display.encode())
-            if not handle:
-                raise UserError(f"cannot open display {display!r}; {NO_DISPLAY_HINT}")
-            x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-            x11.XCloseDisplay(handle)
+    if not display:
+        raise UserError(f"the window needs X11 or XWayland, and DISPLAY is unset; {NO_DISPLAY_HINT}")
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    lib = ctypes.util.find_library("X11")
+    if lib:
+        x11 = ctypes.CDLL(lib)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        handle = x11.XOpenDisplay(display.encode())
+        if not handle:
+            raise UserError(f"cannot open display {display!r}; {NO_DISPLAY_HINT}")
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        x11.XCloseDisplay(handle)
 
 
 def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import math
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pyvista as pv
 import vtk
+from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
-from cube_viz.app.live_view import LiveInteractor
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, set_camera, setup
@@ -43,6 +44,16 @@ class AppOptions:
     size: tuple[int, int] = (1600, 960)
 
 
+def native_render_window() -> dict:
+    """On Linux, VTK's X11 window, which draws straight into the view's native child window, whatever
+    VTK_DEFAULT_OPENGL_WINDOW says (offscreen work and the tests set it to EGL, which would draw nowhere)."""
+    if not sys.platform.startswith("linux"):
+        return {}  # the platform's default window is the native one
+    from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow
+
+    return {"rw": vtkXOpenGLRenderWindow()}
+
+
 def sparkline(values: np.ndarray) -> str:
     if len(values) < 2 or np.ptp(values) == 0:
         return SPARK[0] * len(values)
@@ -65,7 +76,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frames_drawn = 0
         self.resize(*options.size)
 
-        self.plotter = LiveInteractor(self, off_screen=False, auto_update=False, multi_samples=0)
+        self.plotter = QtInteractor(self, off_screen=False, auto_update=False, multi_samples=0,
+                                    **native_render_window())
         setup(self.plotter, "preview")
         self.render_seconds: collections.deque = collections.deque(maxlen=200)  # recent VTK render times
         self._render_start = 0.0
@@ -291,7 +303,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         if not self.history:
             return
         self.scrub = min(index, len(self.history) - 1)
-        self._show(build_frame(self.spec, self.history[self.scrub]), live=True)
+        self._show(build_frame(self.spec, self.history[self.scrub]))
 
     def go_live(self) -> None:
         self.scrub = None
@@ -303,7 +315,6 @@ class CubeWindow(QtWidgets.QMainWindow):
         choice = self.shot_size.currentText()
         transparent = self.transparent.isChecked()
         if choice == "window":
-            self.plotter.still()
             img = grab(self.plotter, transparent)
         else:  # rendered offscreen at that size, text and lines scaled with it
             from cube_viz.render.snapshot_image import render_image
@@ -332,7 +343,6 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     # --- the timer -----------------------------------------------------------------------------
     def _tick(self) -> None:
-        self.plotter.settle()
         published = self.worker.latest()
         if published is not None:
             self.published = published
@@ -346,7 +356,6 @@ class CubeWindow(QtWidgets.QMainWindow):
                 self.cycle = (published.before, published.snapshot, time.perf_counter())
         if self.scrub is not None:
             return
-        live = self.cycle is not None or self.worker.playing
         if self.cycle is not None:
             before, after, start = self.cycle
             u = (time.perf_counter() - start) / CYCLE_SECONDS
@@ -362,17 +371,13 @@ class CubeWindow(QtWidgets.QMainWindow):
             return
         if not self.toggles["waves"].isChecked() and frame.motion is not None:
             frame = replace(frame, motion=None)
-        self._show(frame, live)
+        self._show(frame)
 
-    def _show(self, frame: Frame, live: bool = False) -> None:
+    def _show(self, frame: Frame) -> None:
         self.frame = frame
         self.view.update(frame)
         self._chart()
         self._inspect()
-        if live and self.movie is None:  # a movie's frames all have the window's full size
-            self.plotter.live()
-        else:
-            self.plotter.still()
         self.plotter.update()  # one render, in the next paint (a render() here would render twice)
         if self.movie is not None:
             self.movie.add(grab(self.plotter))
@@ -401,16 +406,15 @@ class CubeWindow(QtWidgets.QMainWindow):
         seconds = time.perf_counter() - self._render_start
         self.render_seconds.append(seconds)
         self.frames_drawn += 1
-        self.plotter.rendered(seconds)
 
     # --- picking and the inspector ---------------------------------------------------------------
     def _on_press(self, *_) -> None:
-        self._pick_from = self.plotter.event_position()
+        self._pick_from = self.plotter.iren.get_event_position()
 
     def _on_release(self, *_) -> None:
-        x, y = self.plotter.event_position()
+        x, y = self.plotter.iren.get_event_position()
         if self._pick_from is not None and abs(x - self._pick_from[0]) + abs(y - self._pick_from[1]) <= 4:
-            self.pick(round(x * self.plotter.scale), round(y * self.plotter.scale))
+            self.pick(x, y)
         self._pick_from = None
 
     def pick(self, x: int, y: int) -> None:

@@ -14,7 +14,6 @@ import vtk
 pytest.importorskip("pytestqt")
 from qtpy import QtCore
 
-from cube_viz.app.live_view import SCALES
 from cube_viz.app.window import AppOptions, CubeWindow
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.sim.corpus import Vocab, encode_prompt
@@ -171,31 +170,6 @@ def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_
     assert img.shape[2] == 4 and img[..., :3].std() > 8
 
 
-def test_live_frames_at_reduced_resolution_and_a_full_resolution_still(qtbot, window):
-    qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
-    view, ratio = window.plotter, window.plotter.devicePixelRatioF() / window.plotter.scale
-    full = (round(view.width() * ratio), round(view.height() * ratio))
-    view._live_scale = SCALES[-1]  # as if live frames were slow
-    qtbot.waitUntil(lambda: view.scale == SCALES[-1], timeout=5000)  # training plays: live frames
-    assert abs(view.ren_win.GetSize()[0] - full[0] * SCALES[-1]) <= 1
-    shown = grab_widget(window)
-    h, w = shown.shape[0] // 5, shown.shape[1] // 5
-    # stretched to fill the view: the HUD in the top fifth, the loss chart in the right fifth (a blit at the
-    # live size would leave both strips empty)
-    assert shown[:h].std() > 4 and shown[:, -w:].std() > 4
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause: the scene holds still
-    qtbot.waitUntil(lambda: view.scale == 1.0, timeout=5000)
-    assert tuple(view.ren_win.GetSize()) == full
-
-
-def grab_widget(window) -> np.ndarray:
-    """The 3D view's pixels as Qt shows them (the widget's framebuffer after the blit)."""
-    image = window.plotter.grabFramebuffer()
-    w, h = image.width(), image.height()
-    bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(h, -1)[:, : 4 * w]
-    return bits.reshape(h, w, 4)[..., :3]
-
-
 def timer_lags(qtbot, seconds: float) -> np.ndarray:
     """Lateness (s) of a 20 ms QTimer's ticks over `seconds`: how long the event loop was blocked."""
     lags, last = [], [time.perf_counter()]
@@ -216,8 +190,8 @@ def timer_lags(qtbot, seconds: float) -> np.ndarray:
 def test_event_loop_stays_responsive_while_training(qtbot, window):
     """Training never blocks the window: with training running, the event loop is as responsive as when the
     same frames are drawn with training paused. (The issue's absolute target, p95 < 100 ms, is a frame time:
-    this test's window measured 80-120 ms on a 2-core software-GL machine, the default model at 1600x960
-    180-250 ms, and 32 ms with a GPU; scripts/bench_app.py prints it. Asserting it here would fail on a
+    this test's window measured 79-82 ms on a 2-core software-GL machine, the default model at 1600x960
+    190-220 ms, and 32 ms with a GPU; scripts/bench_app.py prints it. Asserting it here would fail on a
     busy machine.)"""
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
     before = steps(window)
