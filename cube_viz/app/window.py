@@ -20,6 +20,7 @@ from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
+from cube_viz.app.loss_chart import LossChart
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, set_camera, setup
@@ -85,11 +86,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.plotter.ren_win.AddObserver("StartEvent", self._render_started)
         self.plotter.ren_win.AddObserver("EndEvent", self._render_ended)
         self.view = CubeView(self.plotter, self.spec, text_scale=0.9)
-        self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss")
-        self.chart.background_color = (0.05, 0.07, 0.12, 0.6)
-        self.loss_line = self.chart.line([0, 1], [0, 0], color="#ffb347", width=2)
-        self.epoch_marks = self.chart.scatter([0], [0], color="#7dff9a", size=9, style="d")
-        self.plotter.add_chart(self.chart)
+        self.chart = LossChart(self.plotter, text_scale=0.9)
         self.marker = pv.PolyData(np.zeros((1, 3), np.float32))
         self.marker_actor = self.plotter.add_mesh(self.marker, color="#7dff9a", point_size=16,
                                                   render_points_as_spheres=True, name="selection")
@@ -389,15 +386,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         if self.published is None or now - self._chart_time < CHART_SECONDS:
             return
         self._chart_time = now
-        losses = self.published.losses.astype(np.float64)
-        if len(losses) >= 2:
-            steps = np.arange(self.published.step - len(losses) + 1, self.published.step + 1)
-            self.loss_line.update(steps, losses)
-            bpe = self.worker.info.batches_per_epoch
-            marks = steps[steps % bpe == 0]
-            if len(marks):
-                self.epoch_marks.update(marks, losses[marks - steps[0]])
-            self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); we paint instead
+        self.chart.update(self.published.step, self.published.losses, self.worker.info.batches_per_epoch)
 
     def _render_started(self, *_) -> None:
         self._render_start = time.perf_counter()

@@ -64,7 +64,7 @@ def test_window_opens_and_trains(qtbot, window):
     assert "cube-viz — step" in window.windowTitle()
     assert window.frames_drawn > 0
     qtbot.wait(600)  # the loss chart redraws at most 4 times a second
-    lo, hi = window.chart.y_range
+    lo, hi = window.chart.chart.y_range
     assert lo <= float(window.published.losses[-1]) <= hi  # the chart's axis follows the losses
 
 

@@ -1,0 +1,57 @@
+"""The loss chart in the window's view: every step's loss, faint; its running mean, bright; a mark at the
+end of each epoch. Light text on the dark scene, large enough to read from the back of a hall."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvista as pv
+
+SMOOTH = 50  # steps in the running mean
+TEXT, GRID = (0.85, 0.88, 0.95), (0.45, 0.5, 0.6, 0.35)
+
+
+def running_mean(values: np.ndarray, n: int) -> np.ndarray:
+    """(len,) the mean of each value and the (up to) n - 1 values before it."""
+    total = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    i = np.arange(1, len(values) + 1)
+    start = np.maximum(i - n, 0)
+    return (total[i] - total[start]) / (i - start)
+
+
+class LossChart:
+    def __init__(self, plotter: pv.Plotter, text_scale: float = 1.0):
+        self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss")
+        self.chart.background_color = (0.05, 0.07, 0.12, 0.6)
+        for axis in (self.chart.x_axis, self.chart.y_axis):
+            axis.pen.color = TEXT
+            axis.grid_pen.color = GRID
+            axis.label_size = round(18 * text_scale)
+            axis.tick_label_size = round(15 * text_scale)
+            axis.GetTitleProperties().SetColor(TEXT)
+            axis.GetLabelProperties().SetColor(TEXT)
+        self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3), width=1)
+        self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347", width=3)
+        self.epochs = self.chart.scatter([0], [0], color="#7dff9a", size=11, style="d")
+        plotter.add_chart(self.chart)
+
+    @property
+    def visible(self) -> bool:
+        return self.chart.visible
+
+    @visible.setter
+    def visible(self, on: bool) -> None:
+        self.chart.visible = on
+
+    def update(self, last_step: int, losses: np.ndarray, batches_per_epoch: int) -> None:
+        """losses: (n,) the losses of steps last_step - n + 1 ... last_step."""
+        if len(losses) < 2:
+            return
+        steps = np.arange(last_step - len(losses) + 1, last_step + 1)
+        losses = losses.astype(np.float64)
+        mean = running_mean(losses, SMOOTH)
+        self.raw.update(steps, losses)
+        self.mean.update(steps, mean)
+        ends = steps % batches_per_epoch == 0
+        if ends.any():
+            self.epochs.update(steps[ends], mean[ends])
+        self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); the window paints instead

@@ -1,0 +1,26 @@
+"""The window's loss chart shows the losses it is given, their running mean and the epoch ends."""
+
+import numpy as np
+import pyvista as pv
+
+from cube_viz.app.loss_chart import SMOOTH, LossChart
+
+
+def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
+    rng = np.random.default_rng(0)
+    losses = (3.0 + rng.normal(0, 0.3, 230)).astype(np.float32)
+    last_step, bpe = 400, 40  # the losses of steps 171 ... 400
+    plotter = pv.Plotter(off_screen=True)
+    chart = LossChart(plotter)
+    chart.update(last_step, losses, bpe)
+
+    steps = np.arange(171, 401)
+    np.testing.assert_array_equal(chart.raw.x, steps)
+    np.testing.assert_allclose(chart.raw.y, losses, rtol=1e-6)
+    expected = [losses[max(0, i - SMOOTH + 1): i + 1].astype(np.float64).mean() for i in range(len(losses))]
+    np.testing.assert_allclose(chart.mean.y, expected, rtol=1e-6)
+    np.testing.assert_array_equal(chart.epochs.x, [200, 240, 280, 320, 360, 400])
+    np.testing.assert_allclose(chart.epochs.y, [expected[s - 171] for s in (200, 240, 280, 320, 360, 400)], rtol=1e-6)
+    lo, hi = chart.chart.y_range
+    assert lo <= losses.min() and losses.max() <= hi
+    plotter.close()
