@@ -19,12 +19,14 @@ from cube_viz.scene.frame import CubeSpec
 CELL = (256, 64)  # atlas pixels per word (width, height): the wall's cells are 4 times wider than high
 COLUMNS = 16  # atlas cells per row
 LONGEST = 24  # characters: a longer word is cut short with an ellipsis rather than shrink every word
+OUTLINE = 4  # atlas pixels of dark outline around the glyphs, as in subtitles: words read over the busy cube
 
 
 def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W, 4) uint8 atlas, white with the glyphs' coverage as alpha, word i in cell (i // COLUMNS, i % COLUMNS)
-    from the top left, each word left-aligned in its cell; and each word's width in pixels with 2 of margin
-    each side (V,).
+    """(H, W, 4) uint8 atlas, word i in cell (i // COLUMNS, i % COLUMNS) from the top left, each word
+    left-aligned in its cell: white glyphs in a black outline, alpha the coverage of both (the tint colours
+    the glyphs and leaves the outline black); and each word's width in pixels with its outline and 2 of
+    margin each side (V,).
 
     One bold font size for every word, the largest that fits the widest word (so "a" and "the" share a letter
     height); bold strokes stay solid when a 4K atlas cell shrinks to a 1080p wall cell.
@@ -36,16 +38,17 @@ def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
     probe = ImageFont.truetype(path, 100)
     widest = max(probe.getlength(w) for w in words)
-    font = ImageFont.truetype(path, max(1, min(44, int(100 * 0.96 * CELL[0] / widest))))
+    font = ImageFont.truetype(path, max(1, min(44, int(100 * 0.96 * (CELL[0] - 2 * OUTLINE) / widest))))
     rows = math.ceil(len(words) / COLUMNS)
-    atlas = Image.new("L", (COLUMNS * CELL[0], rows * CELL[1]), 0)
-    draw = ImageDraw.Draw(atlas)
-    for i, word in enumerate(words):
-        r, c = divmod(i, COLUMNS)
-        draw.text((c * CELL[0] + 2, r * CELL[1] + CELL[1] / 2), word, fill=255, font=font, anchor="lm")
-    alpha = np.asarray(atlas)
-    image = np.dstack([np.full_like(alpha, 255)] * 3 + [alpha])
-    widths = np.array([font.getlength(w) + 4 for w in words])
+    glyphs, ink = (Image.new("L", (COLUMNS * CELL[0], rows * CELL[1]), 0) for _ in range(2))
+    for layer, stroke in ((glyphs, 0), (ink, OUTLINE)):
+        draw = ImageDraw.Draw(layer)
+        for i, word in enumerate(words):
+            r, c = divmod(i, COLUMNS)
+            draw.text((c * CELL[0] + 2 + OUTLINE, r * CELL[1] + CELL[1] / 2), word, fill=255, font=font, anchor="lm",
+                      stroke_width=stroke, stroke_fill=255)
+    image = np.dstack([np.asarray(glyphs)] * 3 + [np.asarray(ink)])
+    widths = np.array([font.getlength(w) + 4 + 2 * OUTLINE for w in words])
     return image, widths
 
 

@@ -34,3 +34,10 @@ def test_a_very_long_word_is_cut_short_instead_of_shrinking_every_word():
     _, alone = word_atlas(["a", "x" * (LONGEST - 1) + "…"])
     np.testing.assert_allclose(widths, alone)  # as if the corpus had the cut-short word
     assert widths.max() <= CELL[0]
+
+
+def test_glyphs_are_white_in_a_dark_outline():
+    atlas, _ = word_atlas(["word"])
+    opaque = atlas[..., 3] == 255
+    assert (atlas[opaque, 0] == 255).sum() > 100  # the glyphs, tinted on the wall
+    assert (atlas[opaque, 0] == 0).sum() > 100  # their outline, black whatever the tint
