@@ -21,6 +21,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
 from cube_viz.app.loss_chart import LossChart
+from cube_viz.app.sparkline import Sparkline
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, set_camera, setup
@@ -30,7 +31,6 @@ TICK_MS = 33
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
 CYCLE_SECONDS = 4.0
 CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
-SPARK = "▁▂▃▄▅▆▇█"
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
              ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
              ("G", "gel"), ("W", "waves"), ("B", "biases"), ("L", "wall"), ("E", "legend"), ("C", "loss chart"),
@@ -53,13 +53,6 @@ def native_render_window() -> dict:
     from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow
 
     return {"rw": vtkXOpenGLRenderWindow()}
-
-
-def sparkline(values: np.ndarray) -> str:
-    if len(values) < 2 or np.ptp(values) == 0:
-        return SPARK[0] * len(values)
-    idx = ((values - values.min()) / np.ptp(values) * (len(SPARK) - 1)).round().astype(int)
-    return "".join(SPARK[i] for i in idx)
 
 
 class CubeWindow(QtWidgets.QMainWindow):
@@ -192,9 +185,14 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.inspector = QtWidgets.QLabel("click a plate or a word to inspect it")
         self.inspector.setWordWrap(True)
         self.inspector.setTextFormat(QtCore.Qt.RichText)
-        self.inspector.setMinimumHeight(180)
+        self.inspector.setMinimumHeight(110)
         self.inspector.setAlignment(QtCore.Qt.AlignTop)
         layout.addWidget(self.inspector)
+        self.weight_history = Sparkline("weight (last 40)", "#ffb347")
+        self.update_history = Sparkline("update (last 40)", "#7fd8ff")
+        for spark in (self.weight_history, self.update_history):
+            spark.hide()  # until a reflector is selected
+            layout.addWidget(spark)
 
         shots = QtWidgets.QHBoxLayout()
         self.shot_size = QtWidgets.QComboBox()
@@ -423,6 +421,11 @@ class CubeWindow(QtWidgets.QMainWindow):
         if word is not None and self.frame is not None and self.frame.probs is not None:
             probs = self.frame.probs
             rank = int((probs > probs[word]).sum()) + 1
+            self.selected = None  # the word's facts stay in the inspector (it no longer follows a reflector)
+            self.marker_actor.SetVisibility(False)
+            self.weight_history.hide()
+            self.update_history.hide()
+            self.plotter.update()
             self.inspector.setText(f"<b>word</b> “{self.spec.vocab[word]}” (id {word})<br>"
                                    f"probability {probs[word]:.4f}, rank {rank} of {len(probs)}")
 
@@ -447,9 +450,11 @@ class CubeWindow(QtWidgets.QMainWindow):
                 else f"input unit {col} → output unit {row}")
         self.inspector.setText(
             f"<b>{layer}</b> row {row}, col {col}<br>({link})"
-            f"<br>weight <b>{w:+.5f}</b><br>gradient {g:+.2e}<br>"
-            f"weight history <span style='font-family:monospace'>{sparkline(weights)}</span><br>"
-            f"update history <span style='font-family:monospace'>{sparkline(updates)}</span>{contribution}")
+            f"<br>weight <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}")
+        self.weight_history.set_values(weights)
+        self.update_history.set_values(updates)
+        self.weight_history.show()
+        self.update_history.show()
 
     # --- closing -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
