@@ -13,6 +13,8 @@ class MovieWriter:
 
     def __init__(self, path: Path, fps: float):
         self.path, self.frames = path, 0
+        self.size: tuple[int, int] | None = None  # (H, W) of every frame: the first frame's (even for MP4)
+        self._cut = 1 if path.suffix.lower() == ".gif" else 2
         if path.suffix.lower() == ".gif":
             self._writer = imageio.get_writer(path, mode="I", duration=1000 / fps, loop=0)
         else:
@@ -23,7 +25,14 @@ class MovieWriter:
                                               ffmpeg_params=["-preset", "veryfast", "-movflags", "+faststart"])
 
     def add(self, frame: np.ndarray) -> None:
-        self._writer.append_data(frame[..., :3])
+        """A frame of any size (a window can be resized while it records): cut or padded with black to the
+        first frame's size; in an MP4 without an odd last row or column (H.264's yuv420p needs even sizes)."""
+        if self.size is None:
+            self.size = (frame.shape[0] - frame.shape[0] % self._cut, frame.shape[1] - frame.shape[1] % self._cut)
+        h, w = self.size
+        fitted = np.zeros((h, w, 3), np.uint8)
+        fitted[: frame.shape[0], : frame.shape[1]] = frame[:h, :w, :3]
+        self._writer.append_data(fitted)
         self.frames += 1
 
     def close(self) -> None:

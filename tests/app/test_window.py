@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import imageio.v2 as imageio
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -172,6 +173,20 @@ def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_
     window.transparent.setChecked(True)
     img = iio.imread(window.save_screenshot(tmp_path / "win.png"))
     assert img.shape[2] == 4 and img[..., :3].std() > 8
+
+
+def test_record_button_writes_an_mp4_of_the_view(qtbot, window, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the movie is written to the working folder
+    qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
+    qtbot.mouseClick(window.record_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.movie is not None and window.movie.frames >= 5, timeout=10000)
+    qtbot.mouseClick(window.record_button, QtCore.Qt.LeftButton)
+    (path,) = tmp_path.glob("cube-viz-*.mp4")
+    with imageio.get_reader(path) as reader:
+        frames = [frame for frame in reader]  # (list() would ask the reader its length: inf)
+    w, h = window.plotter.ren_win.GetSize()
+    assert len(frames) >= 5 and frames[-1].shape == (h, w, 3)
+    assert frames[-1].std() > 8  # the view, not a blank frame
 
 
 def timer_lags(qtbot, seconds: float) -> np.ndarray:

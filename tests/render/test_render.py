@@ -104,3 +104,18 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         assert alpha[0] > alpha[-1] > 0  # graded, and the least likely word still faintly lit
     finally:
         plotter.close()
+
+
+def test_a_movie_keeps_its_first_frames_size_even_when_the_frames_change_size(tmp_path):
+    import imageio.v2 as imageio
+
+    from cube_viz.render.movie import MovieWriter
+
+    path = tmp_path / "m.mp4"
+    with MovieWriter(path, 10) as movie:  # a window 897x601 that is then resized
+        for shape in ((601, 897), (601, 897), (640, 1000), (500, 800)):
+            movie.add(np.full((*shape, 3), 200, np.uint8))
+    with imageio.get_reader(path) as reader:
+        frames = [frame for frame in reader]
+    assert len(frames) == 4 and all(f.shape == (600, 896, 3) for f in frames)
+    assert frames[-1][:480].mean() > 150 and frames[-1][520:].mean() < 30  # padded with black below the frame
