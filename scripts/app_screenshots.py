@@ -1,5 +1,6 @@
 """Screenshots of the desktop window in use, for the README and for review (needs a display, e.g. Xvfb,
-and ImageMagick's `import` to capture the screen: QWidget.grab() on the VTK widget crashes PySide6 here).
+and ImageMagick's `import` to capture the screen: QWidget.grab() cannot see what VTK draws into the view's
+native window).
 
     xvfb-run -a -s "-screen 0 1700x1000x24" python scripts/app_screenshots.py OUTDIR
 

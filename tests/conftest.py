@@ -12,7 +12,7 @@ from cube_viz.sim.trainer import Trainer
 
 torch.set_num_threads(1)
 # Offscreen renders go through EGL even when pytest-xvfb provides a DISPLAY for the window tests, so
-# the image baselines see the same GL path everywhere (the Qt window uses its own GL context).
+# the image baselines see the same GL path everywhere (the window's view is VTK's own X11 window).
 os.environ["VTK_DEFAULT_OPENGL_WINDOW"] = "vtkEGLRenderWindow"
 os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
 os.environ.setdefault("ALLOW_PLOTTING", "true")

@@ -32,6 +32,10 @@ class LossChart:
         self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3), width=1)
         self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347", width=3)
         self.epochs = self.chart.scatter([0], [0], color="#7dff9a", size=11, style="d")
+        self.epochs.visible = False  # until an epoch ends in the charted steps
+        self.cursor = self.chart.line([0, 0], [0, 1], color="white", width=2)  # the step a scrubbed view shows
+        self.cursor.visible = False
+        self._span = (0.0, 1.0)  # lowest and highest loss charted
         plotter.add_chart(self.chart)
 
     @property
@@ -42,6 +46,12 @@ class LossChart:
     def visible(self, on: bool) -> None:
         self.chart.visible = on
 
+    def show_step(self, step: int | None) -> None:
+        """A vertical line at the step the view shows while history is scrubbed; None (live): no line."""
+        self.cursor.visible = step is not None
+        if step is not None:
+            self.cursor.update([step, step], self._span)
+
     def update(self, last_step: int, losses: np.ndarray, batches_per_epoch: int) -> None:
         """losses: (n,) the losses of steps last_step - n + 1 ... last_step."""
         if len(losses) < 2:
@@ -50,8 +60,10 @@ class LossChart:
         losses = losses.astype(np.float64)
         mean = running_mean(losses, SMOOTH)
         self.raw.update(steps, losses)
+        self._span = (float(losses.min()), float(losses.max()))
         self.mean.update(steps, mean)
         ends = steps % batches_per_epoch == 0
+        self.epochs.visible = bool(ends.any())  # hidden, old marks would stretch the axes (after a reset)
         if ends.any():
             self.epochs.update(steps[ends], mean[ends])
         self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); the window paints instead

@@ -32,8 +32,8 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
 def check_display() -> None:
     """A one-line error, at once, when there is no X display the window could open on.
 
-    The 3D view is a native X11 window (VTK draws into it directly, see window.py), so on a Wayland
-    desktop Qt is asked to use XWayland.
+    The 3D view is a native X11 window (VTK draws into it directly, see window.py), so Qt is asked for
+    X11 too (XWayland on a Wayland desktop).
     """
     if not sys.platform.startswith("linux"):
         return  # macOS and Windows have their own window systems
@@ -42,7 +42,11 @@ def check_display() -> None:
         raise UserError(f"no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); {NO_DISPLAY_HINT}")
     if not display:
         raise UserError(f"the window needs X11 or XWayland, and DISPLAY is unset; {NO_DISPLAY_HINT}")
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["QT_QPA_PLATFORM"] = "xcb"  # VTK draws into the view's X11 window (also under XWayland)
+    try:
+        from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow  # noqa: F401 (not in VTK builds without X11)
+    except ImportError:
+        raise UserError(f"this VTK build cannot open X11 windows; {NO_DISPLAY_HINT}") from None
     lib = ctypes.util.find_library("X11")
     if lib:
         x11 = ctypes.CDLL(lib)

@@ -50,7 +50,7 @@ def native_render_window() -> dict:
     VTK_DEFAULT_OPENGL_WINDOW says (offscreen work and the tests set it to EGL, which would draw nowhere)."""
     if not sys.platform.startswith("linux"):
         return {}  # the platform's default window is the native one
-    from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow
+    from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow  # run.check_display made sure it exists
 
     return {"rw": vtkXOpenGLRenderWindow()}
 
@@ -190,9 +190,9 @@ class CubeWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.inspector)
         self.weight_history = Sparkline("weight (last 40)", "#ffb347")
         self.update_history = Sparkline("update (last 40)", "#7fd8ff")
-        for spark in (self.weight_history, self.update_history):
-            spark.hide()  # until a reflector is selected
-            layout.addWidget(spark)
+        layout.addWidget(self.weight_history)
+        layout.addWidget(self.update_history)
+        self._show_histories(False)  # until a reflector is selected
 
         shots = QtWidgets.QHBoxLayout()
         self.shot_size = QtWidgets.QComboBox()
@@ -343,10 +343,11 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.published = published
             if published.message:
                 self.status.setText(published.message)
+            if self.scrub is not None and len(self.history) == self.history.maxlen:
+                self.scrub = max(0, self.scrub - 1)  # the oldest snapshot drops out: stay on the one shown
             self.history.append(published.snapshot)
             self.timeline.setRange(0, len(self.history) - 1)
-            if self.scrub is None:
-                self.timeline.setValue(len(self.history) - 1)
+            self.timeline.setValue(len(self.history) - 1 if self.scrub is None else self.scrub)
             if published.before is not None:
                 self.cycle = (published.before, published.snapshot, time.perf_counter())
         if self.scrub is not None:
@@ -372,10 +373,12 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frame = frame
         self.view.update(frame)
         self._chart()
+        self.chart.show_step(None if self.scrub is None else frame.step)
         self._inspect()
-        self.plotter.update()  # one render, in the next paint (a render() here would render twice)
         if self.movie is not None:
-            self.movie.add(grab(self.plotter))
+            self.movie.add(grab(self.plotter))  # renders this frame, on screen too
+        else:
+            self.plotter.Render()  # one render, in the next paint (a render() here would render twice)
         loss = "-" if math.isnan(frame.loss) else f"{frame.loss:.3f}"
         self.setWindowTitle(f"cube-viz — step {frame.step} · epoch {frame.epoch + 1} · loss {loss}")
 
@@ -415,7 +418,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.marker.points[:] = self.spec.lattice.positions[self.selected][None, :]
             self.marker_actor.SetVisibility(True)
             self._inspect()
-            self.plotter.update()
+            self.plotter.Render()
             return
         word = self.view.word_at(x, y)
         if word is not None and self.frame is not None and self.frame.probs is not None:
@@ -423,9 +426,8 @@ class CubeWindow(QtWidgets.QMainWindow):
             rank = int((probs > probs[word]).sum()) + 1
             self.selected = None  # the word's facts stay in the inspector (it no longer follows a reflector)
             self.marker_actor.SetVisibility(False)
-            self.weight_history.hide()
-            self.update_history.hide()
-            self.plotter.update()
+            self._show_histories(False)
+            self.plotter.Render()
             self.inspector.setText(f"<b>word</b> “{self.spec.vocab[word]}” (id {word})<br>"
                                    f"probability {probs[word]:.4f}, rank {rank} of {len(probs)}")
 
@@ -453,8 +455,11 @@ class CubeWindow(QtWidgets.QMainWindow):
             f"<br>weight <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}")
         self.weight_history.set_values(weights)
         self.update_history.set_values(updates)
-        self.weight_history.show()
-        self.update_history.show()
+        self._show_histories(True)
+
+    def _show_histories(self, on: bool) -> None:
+        self.weight_history.setVisible(on)
+        self.update_history.setVisible(on)
 
     # --- closing -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -18,7 +18,7 @@ class MovieWriter:
         if path.suffix.lower() == ".gif":
             self._writer = imageio.get_writer(path, mode="I", duration=1000 / fps, loop=0)
         else:
-            # macro_block_size=1: exactly the requested size (sizes are checked even, for yuv420p);
+            # macro_block_size=1: exactly the frames' size (made even in add(), for yuv420p);
             # quality 8 = crf 10; veryfast leaves the second core to the rasterizer; +faststart plays while loading
             self._writer = imageio.get_writer(path, fps=fps, codec="libx264", quality=8, macro_block_size=1,
                                               pixelformat="yuv420p",
@@ -30,9 +30,11 @@ class MovieWriter:
         if self.size is None:
             self.size = (frame.shape[0] - frame.shape[0] % self._cut, frame.shape[1] - frame.shape[1] % self._cut)
         h, w = self.size
-        fitted = np.zeros((h, w, 3), np.uint8)
-        fitted[: frame.shape[0], : frame.shape[1]] = frame[:h, :w, :3]
-        self._writer.append_data(fitted)
+        if frame.shape[:2] != (h, w):
+            fitted = np.zeros((h, w, 3), np.uint8)
+            fitted[: frame.shape[0], : frame.shape[1]] = frame[:h, :w, :3]
+            frame = fitted
+        self._writer.append_data(frame[..., :3])
         self.frames += 1
 
     def close(self) -> None:

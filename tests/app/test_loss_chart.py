@@ -12,6 +12,7 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     last_step, bpe = 400, 40  # the losses of steps 171 ... 400
     plotter = pv.Plotter(off_screen=True)
     chart = LossChart(plotter)
+    plotter.show(auto_close=False)
     chart.update(last_step, losses, bpe)
 
     steps = np.arange(171, 401)
@@ -21,6 +22,15 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     np.testing.assert_allclose(chart.mean.y, expected, rtol=1e-6)
     np.testing.assert_array_equal(chart.epochs.x, [200, 240, 280, 320, 360, 400])
     np.testing.assert_allclose(chart.epochs.y, [expected[s - 171] for s in (200, 240, 280, 320, 360, 400)], rtol=1e-6)
+    plotter.render()
     lo, hi = chart.chart.y_range
-    assert lo <= losses.min() and losses.max() <= hi
+    assert 1.5 < lo <= losses.min() and losses.max() <= hi < 4.5  # the axis fits the losses
+    x_lo, x_hi = chart.chart.x_range
+    assert x_lo <= 171 and 400 <= x_hi < 500
+
+    chart.update(30, losses[:30], bpe)  # after a reset: no epoch has ended yet
+    assert not chart.epochs.visible
+    plotter.render()
+    x_lo, x_hi = chart.chart.x_range
+    assert x_hi < 50  # the old run's marks no longer stretch the axis
     plotter.close()

@@ -1,5 +1,6 @@
 """The desktop window under Xvfb (pytest-xvfb starts it; pytest-qt drives it)."""
 
+import collections
 import os
 import subprocess
 import sys
@@ -175,6 +176,25 @@ def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_
     assert img.shape[2] == 4 and img[..., :3].std() > 8
 
 
+def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, window):
+    window.history = collections.deque(maxlen=30)  # a short ring buffer, full within a second
+    qtbot.waitUntil(lambda: len(window.history) == 30, timeout=10000)
+    old = window.history[5]
+    window.timeline.setValue(5)
+    window.timeline.sliderMoved.emit(5)  # as a drag of the slider does
+    assert window.frame.step == old.step
+    np.testing.assert_array_equal(window.frame.reflectors.weight[:50],
+                                  old.params.flat[window.spec.lattice.param_index[:50]])
+    assert window.chart.cursor.visible and window.chart.cursor.x[0] == old.step  # marked on the loss chart
+    trained = steps(window)
+    qtbot.waitUntil(lambda: steps(window) > trained + 20, timeout=5000)  # training goes on
+    assert window.frame.step == old.step  # while the view stays in the past
+    assert window.history[window.scrub] is old and window.timeline.value() == window.scrub < 5  # though it moved
+    window.go_live()
+    qtbot.waitUntil(lambda: window.frame.step > trained, timeout=5000)
+    assert not window.chart.cursor.visible
+
+
 def test_record_button_writes_an_mp4_of_the_view(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the movie is written to the working folder
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
@@ -185,7 +205,7 @@ def test_record_button_writes_an_mp4_of_the_view(qtbot, window, tmp_path, monkey
     with imageio.get_reader(path) as reader:
         frames = [frame for frame in reader]  # (list() would ask the reader its length: inf)
     w, h = window.plotter.ren_win.GetSize()
-    assert len(frames) >= 5 and frames[-1].shape == (h, w, 3)
+    assert len(frames) >= 5 and frames[-1].shape == (h - h % 2, w - w % 2, 3)  # H.264 needs even sizes
     assert frames[-1].std() > 8  # the view, not a blank frame
 
 
