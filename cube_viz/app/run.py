@@ -70,14 +70,16 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         raise UserError("--speed must be positive")
     check_display()
 
+    from cube_viz.app.worker import TrainingWorker
+
+    # the training process starts first: it loads torch and the corpus while this one loads Qt and VTK
+    worker = TrainingWorker(overrides, args.checkpoint, args.speed, playing=not args.paused, save=save)
     from qtpy import QtWidgets
 
     from cube_viz.app.window import AppOptions, CubeWindow
-    from cube_viz.app.worker import TrainingWorker
 
-    # bad flags, corpus or prompt: the training process reports them before any window opens
-    worker = TrainingWorker(overrides, args.checkpoint, args.speed, playing=not args.paused, save=save)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["cube-viz"])
+    # bad flags, corpus or prompt: the window's first look at worker.info raises, before anything is shown
     window = CubeWindow(worker, AppOptions(args.exit_after, shot))
     window.show()
     app.exec()

@@ -57,23 +57,31 @@ class TrainingWorker:
         self.process = context.Process(target=serve, name="cube-viz-training", daemon=True,
                                        args=(overrides, checkpoint, steps_per_second, playing, save,
                                              self.commands, self.results))
-        self.process.start()
-        while True:  # the first message says whether the run could start; a dead process says no
-            try:
-                kind, payload = self.results.get(timeout=0.5)
-                break
-            except queue.Empty:
-                if not self.process.is_alive():
-                    code = self.process.exitcode
-                    raise RuntimeError(f"the training process exited ({code}) before starting") from None
-        if kind == "error":
-            self.process.join(timeout=5)
-            from cube_viz.errors import UserError
-
-            raise UserError(payload)
-        self.info: RunInfo = payload
+        self.process.start()  # it imports torch and reads the corpus while the caller builds the window
+        self._info: RunInfo | None = None
         self.steps_per_second, self.playing = steps_per_second, playing
         self.current: Published | None = None
+
+    @property
+    def info(self) -> RunInfo:
+        """What the run starts from. The first call waits for the training process to report; a run that
+        cannot start (bad flags, corpus, prompt or checkpoint) raises UserError here."""
+        if self._info is None:
+            while True:  # the first message says whether the run could start; a dead process says no
+                try:
+                    kind, payload = self.results.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not self.process.is_alive():
+                        code = self.process.exitcode
+                        raise RuntimeError(f"the training process exited ({code}) before starting") from None
+            if kind == "error":
+                self.process.join(timeout=5)
+                from cube_viz.errors import UserError
+
+                raise UserError(payload)
+            self._info = payload
+        return self._info
 
     def send(self, command: str, *args) -> None:
         if command == "speed":

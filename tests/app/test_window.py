@@ -266,3 +266,10 @@ def test_no_display_is_a_one_line_error_within_seconds():
     assert time.time() - start < 10
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "no display" in r.stderr and "cube-viz record" in r.stderr and "cube-viz screenshot" in r.stderr
+
+
+def test_a_run_that_cannot_start_is_a_one_line_error_before_any_window():
+    r = subprocess.run([sys.executable, "-m", "cube_viz", "run", *FAST, "--prompt", "zzz qqq", "--exit-after", "5"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == ["cube-viz: error: prompt 'zzz qqq' has no word the model knows"]
