@@ -1,8 +1,8 @@
 """The desktop window's frame rate and training speed, against headless training in the same run.
 
-    python scripts/bench_app.py [--seconds 20]        # needs a display (e.g. xvfb-run -a python ...)
+    python scripts/bench_app.py [--seconds 20] [--speed 60]   # needs a display (e.g. xvfb-run -a python ...)
 
-The worker trains as fast as it can (--speed 1000) while the window draws; then the same model trains
+The worker trains as fast as it can (--speed 1000, the default here) while the window draws; then the same model trains
 with no window. Ends with `app_fps=<frames drawn per second> app_steps_per_s=<training steps per second
 in the app> headless_steps_per_s=<same model, no window> train_ratio=<app/headless>`.
 Before it, where a frame's time goes: the scene update (frame -> actors) and VTK's render (which ends
@@ -27,10 +27,13 @@ from cube_viz.sim.trainer import Trainer
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--speed", type=float, default=1000.0,
+                        help="training steps per second asked of the worker (default 1000: as fast as it goes; "
+                             "the window's own default is 60)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     app = QtWidgets.QApplication(["cube-viz-bench"])
-    worker = TrainingWorker({}, steps_per_second=1000)
+    worker = TrainingWorker({}, steps_per_second=args.speed)
     window = CubeWindow(worker, AppOptions())
     window.show()
     updates = time_updates(window)
