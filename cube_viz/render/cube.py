@@ -72,8 +72,10 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
 
-def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name: str) -> vtk.vtkTextActor:
-    """Text pinned to a corner of the view ("upper_left", "lower_right", ...), `size` pixels high at 72 dpi.
+def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name: str,
+                backdrop: bool = False) -> vtk.vtkTextActor:
+    """Text pinned to a corner of the view ("upper_left", "lower_right", ...), `size` pixels high at 72 dpi;
+    with `backdrop`, on a dark panel, so that it reads where it overlaps the cube.
 
     A plain text actor, not pyvista's corner annotation: an annotation refits its font to the viewport
     whenever its text changes, which cost ~70 ms a frame for a HUD that changes every frame.
@@ -88,6 +90,9 @@ def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name:
     prop.SetColor(pv.Color(color).float_rgb)
     prop.SetJustification(vtk.VTK_TEXT_RIGHT if right else vtk.VTK_TEXT_LEFT)
     prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if top else vtk.VTK_TEXT_BOTTOM)
+    if backdrop:
+        prop.SetBackgroundColor(0.02, 0.03, 0.06)
+        prop.SetBackgroundOpacity(0.8)
     plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
     return actor
 
@@ -140,8 +145,8 @@ class CubeView:
         self._label_slabs(text_scale)
         self.hud = corner_text(plotter, "upper_left", 28 * text_scale, "white", "hud")
         self.banner = corner_text(plotter, "upper_right", 36 * text_scale, "#fff6d8", "banner")
-        self.captions = corner_text(plotter, "lower_right", 36 * text_scale, "#fff6d8", "captions")
-        self.legend = corner_text(plotter, "lower_left", 22 * text_scale, "#c8d2e6", "legend")
+        self.captions = corner_text(plotter, "lower_right", 36 * text_scale, "#fff6d8", "captions", backdrop=True)
+        self.legend = corner_text(plotter, "lower_left", 22 * text_scale, "#c8d2e6", "legend", backdrop=True)
         self.legend.SetInput(LEGEND)
 
     def set_visible(self, element: str, on: bool) -> None:
