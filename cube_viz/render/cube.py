@@ -6,7 +6,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
-from cube_viz.render.words import word_actor, word_quads
+from cube_viz.render.words import place_spotlight, spotlight_quad, word_actor, word_quads
 from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
 from cube_viz.scene.gel import gel_positions
@@ -142,6 +142,9 @@ class CubeView:
         self.words, texture = word_quads(spec)
         self.wall_actor = word_actor(self.words, texture)
         plotter.add_actor(self.wall_actor, name="wall", reset_camera=False)
+        self.top_word = spotlight_quad(self.words)  # the top guess again, larger (unlit until a prediction)
+        self.top_word_actor = word_actor(self.top_word, texture)
+        plotter.add_actor(self.top_word_actor, name="top-word", reset_camera=False, pickable=False)
         self._label_slabs(text_scale)
         self.hud = corner_text(plotter, "upper_left", 28 * text_scale, "white", "hud")
         self.banner = corner_text(plotter, "upper_right", 36 * text_scale, "#fff6d8", "banner")
@@ -155,6 +158,8 @@ class CubeView:
         if actor is None:
             actor = self.plotter.actors[element]
         actor.SetVisibility(on)
+        if element == "wall":
+            self.top_word_actor.SetVisibility(on)
 
     def word_at(self, x: int, y: int) -> int | None:
         """The word id drawn at display position (x, y), or None."""
@@ -199,6 +204,7 @@ class CubeView:
             top = int(frame.top_ids[0])
             colours = palette.words(frame.word_brightness, top, frame.target_id)
             self.words.point_data["rgba"][:] = per_corner(colours, 4)
+            place_spotlight(self.top_word, self.words, top)
         self.hud.SetInput(self.hud_text(frame))
 
     @staticmethod

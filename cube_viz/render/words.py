@@ -19,6 +19,7 @@ from cube_viz.scene.frame import CubeSpec
 CELL = (256, 64)  # atlas pixels per word (width, height): the wall's cells are 4 times wider than high
 COLUMNS = 16  # atlas cells per row
 LONGEST = 24  # characters: a longer word is cut short with an ellipsis rather than shrink every word
+SPOTLIGHT = 1.8  # the top guess is repeated this much larger over the wall: the prediction a hall looks for
 OUTLINE = 4  # atlas pixels of dark outline around the glyphs, as in subtitles: words read over the busy cube
 
 
@@ -80,6 +81,26 @@ def word_quads(spec: CubeSpec) -> tuple[pv.PolyData, vtk.vtkTexture]:
     texture.SetMipmap(True)
     texture.SetInterpolate(True)
     return mesh, texture
+
+
+def spotlight_quad(words: pv.PolyData) -> pv.PolyData:
+    """A one-quad copy of the wall (points, texture coordinates, "rgba") for `place_spotlight`."""
+    quad = pv.PolyData(np.asarray(words.points[:4]).copy(), faces=[4, 0, 1, 2, 3])
+    quad.active_texture_coordinates = np.asarray(words.active_texture_coordinates[:4]).copy()
+    quad.point_data["rgba"] = np.zeros((4, 4), np.uint8)
+    return quad
+
+
+def place_spotlight(quad: pv.PolyData, words: pv.PolyData, word: int) -> None:
+    """Make `quad` show wall word `word` in its colour, SPOTLIGHT times larger about the word's centre and
+    a hair in front of it (on screen it is drawn over the wall anyway, see word_actor; a glTF viewer
+    would show two quads in one plane flickering)."""
+    corners = np.asarray(words.points[4 * word: 4 * word + 4])
+    centre = corners.mean(axis=0)
+    toward_viewer = np.array([0.0, -0.05 * np.ptp(corners[:, 2]), 0.0])  # off the wall's plane, for glTF viewers
+    quad.points[:] = centre + SPOTLIGHT * (corners - centre) + toward_viewer
+    quad.active_texture_coordinates[:] = words.active_texture_coordinates[4 * word: 4 * word + 4]
+    quad.point_data["rgba"][:] = words.point_data["rgba"][4 * word: 4 * word + 4]
 
 
 def word_actor(mesh: pv.PolyData, texture: vtk.vtkTexture) -> vtk.vtkActor:

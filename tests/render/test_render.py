@@ -102,6 +102,18 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         alpha = rgba[rest, 3].astype(int)
         assert (np.diff(alpha) <= 1).all()  # never brighter than a likelier word (1 for uint8 rounding)
         assert alpha[0] > alpha[-1] > 0  # graded, and the least likely word still faintly lit
+        # the likeliest word again, larger, over the wall: its cell's texture, centre and colour
+        from cube_viz.render.words import SPOTLIGHT
+
+        top = slice(4 * order[0], 4 * order[0] + 4)
+        centre = view.top_word.points.mean(axis=0)
+        np.testing.assert_allclose(centre[[0, 2]], spec.wall.positions[order[0]][[0, 2]], atol=1e-4)
+        assert 0 < spec.wall.positions[order[0]][1] - centre[1] < 0.1 * spec.wall.cell[1]  # just in front of the wall
+        np.testing.assert_allclose(np.ptp(view.top_word.points, axis=0),
+                                   SPOTLIGHT * np.ptp(view.words.points[top], axis=0), rtol=1e-5)
+        np.testing.assert_array_equal(view.top_word.active_texture_coordinates,
+                                      view.words.active_texture_coordinates[top])
+        assert (view.top_word.point_data["rgba"][:, :3] == palette.TOP_WORD).all()
     finally:
         plotter.close()
 
