@@ -229,8 +229,8 @@ def timer_lags(qtbot, seconds: float) -> np.ndarray:
 def test_event_loop_stays_responsive_while_training(qtbot, window):
     """Training never blocks the window: with training running, the event loop is as responsive as when the
     same frames are drawn with training paused. (The issue's absolute target, p95 < 100 ms, is a frame time:
-    this test's window measured 79-82 ms on a 2-core software-GL machine, the default model at 1600x960
-    190-220 ms, and 32 ms with a GPU; scripts/bench_app.py prints it. Asserting it here would fail on a
+    this test's window measured 58-82 ms on a 2-core software-GL machine, the default model at 1600x960
+    155-220 ms, and 32 ms with a GPU; scripts/bench_app.py prints it. Asserting it here would fail on a
     busy machine.)"""
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
     before = steps(window)
