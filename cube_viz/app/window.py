@@ -439,7 +439,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         layer, row, col = lat.slabs[lat.layer[i]].name, int(lat.row[i]), int(lat.col[i])
         flat = int(lat.param_index[i])
         w, g = float(self.frame.reflectors.weight[i]), float(self.frame.reflectors.grad[i])
-        recent = list(self.history)[-40:]
+        shown = len(self.history) if self.scrub is None else self.scrub + 1
+        recent = list(self.history)[max(0, shown - 40):shown]  # up to the snapshot on screen
         weights = np.array([s.params.flat[flat] for s in recent])
         updates = np.array([s.updates.flat[flat] for s in recent])
         probe = recent[-1].probe if recent else None

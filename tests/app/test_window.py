@@ -180,9 +180,12 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     window.history = collections.deque(maxlen=30)  # a short ring buffer, full within a second
     qtbot.waitUntil(lambda: len(window.history) == 30, timeout=10000)
     old = window.history[5]
+    window.selected = 7  # a reflector in the inspector
     window.timeline.setValue(5)
     window.timeline.sliderMoved.emit(5)  # as a drag of the slider does
     assert window.frame.step == old.step
+    flat = window.spec.lattice.param_index[7]
+    np.testing.assert_array_equal(window.weight_history.values, [s.params.flat[flat] for s in list(window.history)[:6]])
     np.testing.assert_array_equal(window.frame.reflectors.weight[:50],
                                   old.params.flat[window.spec.lattice.param_index[:50]])
     assert window.chart.cursor.visible and window.chart.cursor.x[0] == old.step  # marked on the loss chart
