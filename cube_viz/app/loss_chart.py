@@ -1,5 +1,5 @@
-"""The loss chart in the window's view: every step's loss, faint; its running mean, bright; a mark at the
-end of each epoch. Light text on the dark scene, large enough to read from the back of a hall."""
+"""The loss chart in the window's view: every step's loss, faint; its running mean, bright; a lilac diamond
+at the end of each epoch. Light text on the dark scene, large enough to read from the back of a hall."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def running_mean(values: np.ndarray, n: int) -> np.ndarray:
 class LossChart:
     def __init__(self, plotter: pv.Plotter, text_scale: float = 1.0):
         self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss")
-        self.chart.background_color = (0.05, 0.07, 0.12, 0.6)
+        self.chart.background_color = (0.05, 0.07, 0.12, 1.0)  # opaque: cube edges behind it looked like data
         for axis in (self.chart.x_axis, self.chart.y_axis):
             axis.pen.color = TEXT
             axis.grid_pen.color = GRID
@@ -31,7 +31,7 @@ class LossChart:
             axis.GetLabelProperties().SetColor(TEXT)
         self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3), width=1)
         self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347", width=3)
-        self.epochs = self.chart.scatter([0], [0], color="#7dff9a", size=11, style="d")
+        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", size=11, style="d")  # not the true word's green
         self.epochs.visible = False  # until an epoch ends in the charted steps
         self.cursor = self.chart.line([0, 0], [0, 1], color="white", width=2)  # the step a scrubbed view shows
         self.cursor.visible = False

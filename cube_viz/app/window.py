@@ -252,7 +252,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         label.setStyleSheet("background: rgba(10,14,24,225); color: #f0f4ff; padding: 18px; border-radius: 8px;"
                             "font-size: 15px;")
         label.adjustSize()
-        label.move(40, 60)
+        label.move(40, 110)  # below the HUD's three lines
         label.hide()
         return label
 
@@ -449,8 +449,12 @@ class CubeWindow(QtWidgets.QMainWindow):
             a = float(probe.post[lat.layer[i] - 1][col])
             contribution = (f"<br>contribution to the prompt: a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
                             f" = {a * w:+.5f}")
-        link = (f"word “{self.spec.vocab[row]}”, embedding dim {col}" if layer == "embed"
-                else f"input unit {col} → output unit {row}")
+        if layer == "embed":
+            link = f"word “{self.spec.vocab[row]}”, embedding dim {col}"
+        elif layer == "out":
+            link = f"hidden unit {col} → word “{self.spec.vocab[row]}”"
+        else:
+            link = f"input unit {col} → output unit {row}"
         self.inspector.setText(
             f"<b>{layer}</b> row {row}, col {col}<br>({link})"
             f"<br>weight <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}")

@@ -240,7 +240,11 @@ class CubeView:
         loss = "-" if np.isnan(frame.loss) else f"{frame.loss:.3f}"
         lines = [f"step {frame.step}   epoch {frame.epoch + 1}   loss {loss}"]
         if frame.prompt is not None:
-            target = "" if frame.target_id is None else f"   (true next word: {self.spec.vocab[frame.target_id]})"
+            target = ""
+            if frame.target_id is not None and frame.probs is not None:
+                p = frame.probs[frame.target_id]
+                rank = int((frame.probs > p).sum()) + 1
+                target = f"   (true next word: {self.spec.vocab[frame.target_id]}, {p:.0%}, #{rank})"
             lines.append(f"prompt: {frame.prompt} ...{target}")
             lines.append("predicts: " + "   ".join(f"{self.spec.vocab[i]} {frame.probs[i]:.0%}" for i in frame.top_ids))
         if frame.knocked is not None:

@@ -119,6 +119,7 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     assert f"{window.frame.reflectors.weight[index]:+.5f}" in window.inspector.text()
     assert window.frame.reflectors.weight[index] == pytest.approx(weight, abs=1e-7)
     assert "out</b> row 5, col 7" in window.inspector.text()
+    assert f"hidden unit 7 → word “{window.spec.vocab[5]}”" in window.inspector.text()
     recent = list(window.history)[-40:]  # paused: no new snapshots arrive
     expected = [model_of(window, s).out.weight[5, 7].item() for s in recent]
     np.testing.assert_allclose(window.weight_history.values, expected, rtol=1e-6)

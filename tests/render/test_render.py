@@ -114,6 +114,9 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         np.testing.assert_array_equal(view.top_word.active_texture_coordinates,
                                       view.words.active_texture_coordinates[top])
         assert (view.top_word.point_data["rgba"][:, :3] == palette.TOP_WORD).all()
+        target = frame.target_id  # the HUD names the true next word with its probability and rank
+        rank = int((probs > probs[target]).sum()) + 1
+        assert f"(true next word: {spec.vocab[target]}, {probs[target]:.0%}, #{rank})" in view.hud_text(frame)
     finally:
         plotter.close()
 
