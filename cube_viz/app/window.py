@@ -169,7 +169,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.knockout.valueChanged.connect(self.knock_out)
         knock.addWidget(self.knockout)
         knock.addWidget(button("Restore", "bring every knocked-out reflector back", lambda: self.knockout.setValue(0)))
-        layout.addWidget(QtWidgets.QLabel("knock out reflectors"))
+        self.knockout_label = QtWidgets.QLabel("knock out reflectors: none")
+        layout.addWidget(self.knockout_label)
         layout.addLayout(knock)
 
         layout.addWidget(QtWidgets.QLabel("history"))
@@ -194,10 +195,13 @@ class CubeWindow(QtWidgets.QMainWindow):
         layout.addWidget(self.update_history)
         self._show_histories(False)  # until a reflector is selected
 
+        layout.addWidget(QtWidgets.QLabel("screenshot size"))
         shots = QtWidgets.QHBoxLayout()
         self.shot_size = QtWidgets.QComboBox()
         self.shot_size.addItems(["window", "1920x1080", "3840x2160"])
+        self.shot_size.setToolTip("window: this view as it is; the others are rendered offscreen at that size")
         self.transparent = QtWidgets.QCheckBox("transparent")
+        self.transparent.setToolTip("screenshots with a transparent background (PNG alpha), for slides")
         shots.addWidget(self.shot_size)
         shots.addWidget(self.transparent)
         layout.addLayout(shots)
@@ -271,6 +275,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.play_button.setText("Play")
 
     def knock_out(self, percent: int) -> None:
+        self.knockout_label.setText(f"knock out reflectors: {percent}%" if percent else "knock out reflectors: none")
         self.worker.send("ablate", percent / 100)
         self.play_button.setText("Play")
 

@@ -151,6 +151,7 @@ def test_knock_out_control_shows_the_damaged_model_and_restores(qtbot, window):
     qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)
     intact = window.published.snapshot.params.flat.copy()
     window.knockout.setValue(50)
+    assert window.knockout_label.text() == "knock out reflectors: 50%"
     qtbot.waitUntil(lambda: window.frame is not None and window.frame.knocked is not None, timeout=5000)
     knocked = window.frame.knocked
     assert knocked.sum() == round(0.5 * knocked.size)
