@@ -142,9 +142,12 @@ class CubeView:
         self.words, texture = word_quads(spec)
         self.wall_actor = word_actor(self.words, texture)
         plotter.add_actor(self.wall_actor, name="wall", reset_camera=False)
-        self.top_word = spotlight_quad(self.words)  # the top guess again, larger (unlit until a prediction)
-        self.top_word_actor = word_actor(self.top_word, texture)
-        plotter.add_actor(self.top_word_actor, name="top-word", reset_camera=False, pickable=False)
+        # the true next word and the top guess again, larger (unlit until there is a prediction); the guess
+        # last, so that it shows where it is the true word
+        self.true_word, self.top_word = spotlight_quad(self.words), spotlight_quad(self.words)
+        self.spotlight_actors = [word_actor(quad, texture) for quad in (self.true_word, self.top_word)]
+        for name, actor in zip(("true-word", "top-word"), self.spotlight_actors, strict=True):
+            plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
         self._label_slabs(text_scale)
         self.hud = corner_text(plotter, "upper_left", 28 * text_scale, "white", "hud")
         self.banner = corner_text(plotter, "upper_right", 36 * text_scale, "#fff6d8", "banner")
@@ -159,7 +162,8 @@ class CubeView:
             actor = self.plotter.actors[element]
         actor.SetVisibility(on)
         if element == "wall":
-            self.top_word_actor.SetVisibility(on)
+            for spotlight in self.spotlight_actors:
+                spotlight.SetVisibility(on)
 
     def word_at(self, x: int, y: int) -> int | None:
         """The word id drawn at display position (x, y), or None."""
@@ -205,6 +209,10 @@ class CubeView:
             colours = palette.words(frame.word_brightness, top, frame.target_id)
             self.words.point_data["rgba"][:] = per_corner(colours, 4)
             place_spotlight(self.top_word, self.words, top)
+            if frame.target_id is None:  # a prompt of the user's: no true next word to show
+                self.true_word.point_data["rgba"][:] = 0
+            else:
+                place_spotlight(self.true_word, self.words, int(frame.target_id))
         self.hud.SetInput(self.hud_text(frame))
 
     @staticmethod

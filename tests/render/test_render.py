@@ -114,6 +114,9 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         np.testing.assert_array_equal(view.top_word.active_texture_coordinates,
                                       view.words.active_texture_coordinates[top])
         assert (view.top_word.point_data["rgba"][:, :3] == palette.TOP_WORD).all()
+        truth = view.true_word.points.mean(axis=0)  # and the true next word, larger, in green
+        np.testing.assert_allclose(truth[[0, 2]], spec.wall.positions[frame.target_id][[0, 2]], atol=1e-4)
+        assert (view.true_word.point_data["rgba"][:, :3] == palette.TARGET_WORD).all()
         target = frame.target_id  # the HUD names the true next word with its probability and rank
         rank = int((probs > probs[target]).sum()) + 1
         assert f"(true next word: {spec.vocab[target]}, {probs[target]:.0%}, #{rank})" in view.hud_text(frame)
