@@ -43,6 +43,7 @@ class Motion:
     ray_reveal: np.ndarray | None  # (S,) float32 in [0, 1]: how far each ray has travelled
     wave_y: float | None  # position of the wave front along the light axis (None: no wave)
     exaggeration: float = 1.0
+    decaying: bool = True  # weight decay is on: there is a stabilizing field to explain
 
 
 def glow_level(grad: np.ndarray) -> np.ndarray:
@@ -108,7 +109,8 @@ def cycle_frame(spec: CubeSpec, before: Snapshot, snap: Snapshot, u: float, exag
     wave_y = None
     if back.start <= u <= back.end:
         wave_y = float(lat.wall_y - (u - back.start) / back.duration * (lat.wall_y - lat.front_y))
-    motion = Motion(glow.astype(np.float32), bias_glow.astype(np.float32), field, glint, reveal, wave_y, exaggeration)
+    motion = Motion(glow.astype(np.float32), bias_glow.astype(np.float32), field, glint, reveal, wave_y, exaggeration,
+                    snap.weight_decay > 0)
     return replace(shown, reflectors=plates, biases=biases, motion=motion, step=snap.step, epoch=snap.epoch,
                    loss=snap.loss)
 
@@ -137,5 +139,5 @@ def training_frame(spec: CubeSpec, snap: Snapshot) -> Frame:
     motion = Motion(glow_level(frame.reflectors.grad) * np.float32(0.35),
                     glow_level(frame.biases.grad) * np.float32(0.35),
                     (np.abs(decay) / (np.abs(decay) + FIELD_SCALE) * 0.5).astype(np.float32),
-                    glinting(snap, lat.param_index), None, None)
+                    glinting(snap, lat.param_index), None, None, decaying=snap.weight_decay > 0)
     return replace(frame, motion=motion)

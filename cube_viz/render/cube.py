@@ -46,10 +46,10 @@ def per_corner(colours: np.ndarray, corners: int) -> np.ndarray:
     return np.repeat(colours, corners, axis=0)
 
 
-def motion_legend(exaggeration: float) -> str:
+def motion_legend(exaggeration: float, decaying: bool) -> str:
     turn = "" if exaggeration == 1 else f"\nturns exaggerated x{exaggeration:g}, settling on the true weight"
-    return ("\nglow = size of the gradient as the wave passes\nwhite = largest update or sign flip\n"
-            f"cyan = pull of weight decay (stabilizing field){turn}")
+    field = "\ncyan = pull of weight decay (stabilizing field)" if decaying else ""
+    return f"\nglow = size of the gradient as the wave passes\nwhite = largest update or sign flip{field}{turn}"
 
 
 def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
@@ -201,7 +201,7 @@ class CubeView:
         self._highlight(frame.highlight)
         self.captions.SetInput(frame.caption or "")
         self.banner.SetInput(frame.banner or "")
-        self.legend.SetInput(LEGEND + ("" if m is None else motion_legend(m.exaggeration)))
+        self.legend.SetInput(LEGEND + ("" if m is None else motion_legend(m.exaggeration, m.decaying)))
         if frame.gel is not None and self.gel.n_points:
             self.gel.point_data["rgb"][:] = palette.gel(frame.gel.gain)
         if frame.word_brightness is not None:

@@ -137,3 +137,24 @@ def test_a_movie_keeps_its_first_frames_size_even_when_the_frames_change_size(tm
         frames = [frame for frame in reader]
     assert len(frames) == 4 and all(f.shape == (600, 896, 3) for f in frames)
     assert frames[-1][:480].mean() > 150 and frames[-1][520:].mean() < 30  # padded with black below the frame
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_the_legend_explains_the_stabilizing_field_only_when_weight_decay_is_on(weight_decay):
+    from cube_viz.anim.cycle import cycle_frame, training_frame
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import offscreen_plotter
+    from tests.conftest import SMALL
+
+    t = Trainer.from_config(TrainConfig(**SMALL, weight_decay=weight_decay))
+    before = t.step(capture=True)
+    after = t.step(capture=True)
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    plotter = offscreen_plotter((320, 240))
+    try:
+        view = CubeView(plotter, spec)
+        for frame in (training_frame(spec, after), cycle_frame(spec, before, after, 0.7)):
+            view.update(frame)
+            assert ("stabilizing field" in view.legend.GetInput()) == (weight_decay > 0)
+    finally:
+        plotter.close()
