@@ -26,6 +26,7 @@ from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, set_camera, setup
 from cube_viz.scene.frame import CubeSpec, Frame, build_frame
+from cube_viz.scene.wall import rank
 
 TICK_MS = 33
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
@@ -428,13 +429,13 @@ class CubeWindow(QtWidgets.QMainWindow):
         word = self.view.word_at(x, y)
         if word is not None and self.frame is not None and self.frame.probs is not None:
             probs = self.frame.probs
-            rank = int((probs > probs[word]).sum()) + 1
+            place = rank(probs, word)
             self.selected = None  # the word's facts stay in the inspector (it no longer follows a reflector)
             self.marker_actor.SetVisibility(False)
             self._show_histories(False)
             self.plotter.Render()
             self.inspector.setText(f"<b>word</b> “{self.spec.vocab[word]}” (id {word})<br>"
-                                   f"probability {probs[word]:.4f}, rank {rank} of {len(probs)}")
+                                   f"probability {probs[word]:.4f}, rank {place} of {len(probs)}")
 
     def _inspect(self) -> None:
         i = self.selected

@@ -12,6 +12,7 @@ from cube_viz.scene.frame import CubeSpec, Frame, Plates
 from cube_viz.scene.gel import gel_positions
 from cube_viz.scene.orient import TONE_RANGE
 from cube_viz.scene.rays import ray_count
+from cube_viz.scene.wall import rank
 
 PLATE = 0.62  # plate side, in lattice pitches: gaps keep the slabs see-through
 BIAS_PLATE = 0.45
@@ -44,6 +45,11 @@ def plate_mesh(centres: np.ndarray, side: float) -> pv.PolyData:
 def per_corner(colours: np.ndarray, corners: int) -> np.ndarray:
     """(N * corners, C) colours of the points of N cells that own `corners` points each, in cell order."""
     return np.repeat(colours, corners, axis=0)
+
+
+def percent(p: float) -> str:
+    """A probability for the HUD: whole percents, one decimal under 1% (a word at 0.3% is not at 0%)."""
+    return f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"
 
 
 def motion_legend(exaggeration: float, decaying: bool) -> str:
@@ -157,13 +163,10 @@ class CubeView:
 
     def set_visible(self, element: str, on: bool) -> None:
         """Show or hide rays, gel, waves, biases, wall or legend."""
-        actor = {"wall": self.wall_actor, "legend": self.legend, "waves": self.wave_actor}.get(element)
-        if actor is None:
-            actor = self.plotter.actors[element]
-        actor.SetVisibility(on)
-        if element == "wall":
-            for spotlight in self.spotlight_actors:
-                spotlight.SetVisibility(on)
+        actors = {"wall": [self.wall_actor, *self.spotlight_actors], "legend": [self.legend],
+                  "waves": [self.wave_actor]}.get(element) or [self.plotter.actors[element]]
+        for actor in actors:
+            actor.SetVisibility(on)
 
     def word_at(self, x: int, y: int) -> int | None:
         """The word id drawn at display position (x, y), or None."""
@@ -250,11 +253,11 @@ class CubeView:
         if frame.prompt is not None:
             target = ""
             if frame.target_id is not None and frame.probs is not None:
-                p = frame.probs[frame.target_id]
-                rank = int((frame.probs > p).sum()) + 1
-                target = f"   (true next word: {self.spec.vocab[frame.target_id]}, {p:.0%}, #{rank})"
+                p, place = frame.probs[frame.target_id], rank(frame.probs, frame.target_id)
+                target = f"   (true next word: {self.spec.vocab[frame.target_id]}, {percent(p)}, #{place})"
             lines.append(f"prompt: {frame.prompt} ...{target}")
-            lines.append("predicts: " + "   ".join(f"{self.spec.vocab[i]} {frame.probs[i]:.0%}" for i in frame.top_ids))
+            guesses = (f"{self.spec.vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids)
+            lines.append("predicts: " + "   ".join(guesses))
         if frame.knocked is not None:
             n = int(frame.knocked.sum())
             share = n / frame.knocked.size

@@ -36,3 +36,8 @@ def brightness(probs: np.ndarray) -> np.ndarray:
     """(V,) float32 in [FLOOR, 1]: linear in probability, the most probable word at 1."""
     peak = float(probs.max())
     return (FLOOR + (1 - FLOOR) * probs / peak if peak > 0 else np.full_like(probs, FLOOR)).astype(np.float32)
+
+
+def rank(probs: np.ndarray, word: int) -> int:
+    """The word's place among the model's guesses: 1 for the most probable (ties share the better place)."""
+    return int((probs > probs[word]).sum()) + 1

@@ -119,7 +119,9 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         assert (view.true_word.point_data["rgba"][:, :3] == palette.TARGET_WORD).all()
         target = frame.target_id  # the HUD names the true next word with its probability and rank
         rank = int((probs > probs[target]).sum()) + 1
-        assert f"(true next word: {spec.vocab[target]}, {probs[target]:.0%}, #{rank})" in view.hud_text(frame)
+        p = probs[target]
+        shown = f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"  # under 1%: one decimal, never "0%"
+        assert f"(true next word: {spec.vocab[target]}, {shown}, #{rank})" in view.hud_text(frame)
     finally:
         plotter.close()
 
