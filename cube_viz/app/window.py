@@ -71,7 +71,9 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frames_drawn = 0
         self.resize(*options.size)
 
-        self.plotter = QtInteractor(self, off_screen=False, auto_update=False, multi_samples=0,
+        # lighting="none": setup() adds the one headlight the offscreen renders use; pyvista's five-light kit
+        # on top of it cost ~30 ms a frame on software GL and lit the window differently from the stills
+        self.plotter = QtInteractor(self, off_screen=False, auto_update=False, multi_samples=0, lighting="none",
                                     **native_render_window())
         setup(self.plotter, "preview")
         self.render_seconds: collections.deque = collections.deque(maxlen=200)  # recent VTK render times
