@@ -12,6 +12,9 @@ from cube_viz.errors import UserError
 
 ACTIVATIONS = ("tanh", "relu", "gelu", "sigmoid")
 OPTIMIZERS = ("sgd", "adam")
+# `cube-viz ablate`: fractions of all weights knocked out (here, not in sim.ablation, so that the command
+# line is built without importing torch: that alone took ~2.3 s of every launch)
+KNOCKOUT_FRACTIONS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.9)
 # fields that fix the shape or meaning of the weights: a resumed run cannot change them
 MODEL_FIELDS = ("corpus", "max_vocab", "context", "embed", "hidden", "activation")
 

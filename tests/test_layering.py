@@ -38,3 +38,12 @@ def test_scene_geometry_does_not_load_pyvista_or_vtk():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_window_process_does_not_load_torch():
+    """torch loads in the training process; in the window's (and for --help) it cost ~2.3 s of every launch."""
+    code = (
+        "import sys, cube_viz.cli, cube_viz.app.run, cube_viz.app.worker, cube_viz.app.window\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,19 +6,22 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cube_viz.app.paths import writable
+from cube_viz.config import KNOCKOUT_FRACTIONS
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
-from cube_viz.sim.ablation import DEFAULT_FRACTIONS, AblationReport, run_ablation
+
+if TYPE_CHECKING:
+    from cube_viz.sim.ablation import AblationReport
 
 
 def add_ablate_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("ablation")
     g.add_argument("--checkpoint", metavar="PATH", help="the trained model to damage (default: train one first)")
-    g.add_argument("--fractions", type=fraction_list, default=DEFAULT_FRACTIONS, metavar="F,F,...",
+    g.add_argument("--fractions", type=fraction_list, default=KNOCKOUT_FRACTIONS, metavar="F,F,...",
                    help="fractions of all weights to knock out at random (default "
-                   + ",".join(f"{f:g}" for f in DEFAULT_FRACTIONS) + ")")
+                   + ",".join(f"{f:g}" for f in KNOCKOUT_FRACTIONS) + ")")
     g.add_argument("--draws", type=int, default=5, metavar="N", help="random draws per fraction (default 5)")
     g.add_argument("--singles", type=int, default=200, metavar="N",
                    help="single reflectors knocked out one at a time (default 200)")
@@ -52,6 +55,7 @@ def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from tqdm import tqdm
 
     from cube_viz.app.train import make_trainer, train_steps
+    from cube_viz.sim.ablation import run_ablation
 
     trainer = make_trainer(overrides, args.checkpoint)
     if not args.checkpoint and (code := train_steps(trainer, trainer.steps_for(trainer.config))):

@@ -22,7 +22,6 @@ from cube_viz.app.paths import writable
 from cube_viz.app.scene_args import parse_size
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
 from cube_viz.scene.frame import CubeSpec, build_frame
-from cube_viz.sim.ablation import fraction_mask
 from cube_viz.sim.snapshot import Snapshot, weight_indices
 
 MOVIE_FORMATS = (".mp4", ".gif")
@@ -212,6 +211,8 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from cube_viz.render.cube import CubeView
     from cube_viz.render.movie import MovieWriter
     from cube_viz.render.view import grab, offscreen_plotter, set_view
+
+    from cube_viz.sim.ablation import fraction_mask  # torch: imported by the commands that train
 
     plotter = offscreen_plotter(request.size, args.look)
     view = CubeView(plotter, spec, text_scale=request.size[1] / 1080)

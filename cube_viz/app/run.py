@@ -76,11 +76,16 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     worker = TrainingWorker(overrides, args.checkpoint, args.speed, playing=not args.paused, save=save)
     from qtpy import QtWidgets
 
-    from cube_viz.app.window import AppOptions, CubeWindow
+    from cube_viz.app.splash import loading_splash
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["cube-viz"])
-    # bad flags, corpus or prompt: the window's first look at worker.info raises, before anything is shown
-    window = CubeWindow(worker, AppOptions(args.exit_after, shot))
+    splash = loading_splash()
+    from cube_viz.app.window import AppOptions, CubeWindow
+
+    try:  # bad flags, corpus or prompt: the window's first look at worker.info raises, before it is shown
+        window = CubeWindow(worker, AppOptions(args.exit_after, shot))
+    finally:
+        splash.close()
     window.show()
     app.exec()
     return 0

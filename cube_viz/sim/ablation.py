@@ -14,10 +14,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from cube_viz.config import KNOCKOUT_FRACTIONS
 from cube_viz.sim.trainer import Trainer
-
-DEFAULT_FRACTIONS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.9)
-
 
 @dataclass(frozen=True)
 class Damage:
@@ -114,7 +112,7 @@ def summary(values: list[Damage]) -> dict:
     return out
 
 
-def run_ablation(trainer: Trainer, fractions=DEFAULT_FRACTIONS, draws: int = 5, singles: int = 200,
+def run_ablation(trainer: Trainer, fractions=KNOCKOUT_FRACTIONS, draws: int = 5, singles: int = 200,
                  seed: int = 0, progress: Callable[[Iterator], Iterator] = iter) -> AblationReport:
     """All knock-out experiments; `progress` wraps the work items (a tqdm bar, for instance).
 
