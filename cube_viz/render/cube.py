@@ -179,13 +179,27 @@ class CubeView:
         return None
 
     def _label_slabs(self, text_scale: float) -> None:
-        """A name above each slab ("embedding", "hidden 1", ..., "output"), so a hall can follow the light."""
+        """A name above each slab ("embedding", "hidden 1", ..., "output"), so a hall can follow the light.
+
+        Plain text actors anchored at a world point, drawn over the scene: pyvista's point labels place
+        their text through a label-placement mapper that cost ~10 ms a frame on software GL.
+        """
         lat = self.spec.lattice
         names = {"embed": "embedding", "out": "output"}
-        labels = [names.get(s.name) or f"hidden {int(s.name.split('.')[1]) + 1}" for s in lat.slabs]
-        top = np.array([[0.0, s.y, lat.nodes[i][:, 2].max() + 6.0] for i, s in enumerate(lat.slabs)])
-        self.plotter.add_point_labels(top, labels, font_size=max(8, round(14 * text_scale)), text_color="#e8eefc",
-                                      shape=None, show_points=False, always_visible=True, name="slab-labels")
+        for i, slab in enumerate(lat.slabs):
+            label = names.get(slab.name) or f"hidden {int(slab.name.split('.')[1]) + 1}"
+            actor = vtk.vtkTextActor()
+            actor.SetInput(label)
+            position = actor.GetPositionCoordinate()
+            position.SetCoordinateSystemToWorld()
+            position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 6.0)
+            prop = actor.GetTextProperty()
+            prop.SetFontSize(max(8, round(14 * text_scale)))
+            prop.SetColor(pv.Color("#e8eefc").float_rgb)
+            prop.BoldOn()
+            prop.SetJustificationToCentered()
+            prop.SetVerticalJustificationToCentered()
+            self.plotter.add_actor(actor, name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
 
     def update(self, frame: Frame) -> None:
         """Copy a frame's arrays into the actors (slice assignment marks VTK data modified)."""
