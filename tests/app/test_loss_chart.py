@@ -3,7 +3,7 @@
 import numpy as np
 import pyvista as pv
 
-from cube_viz.app.loss_chart import SMOOTH, LossChart
+from cube_viz.app.loss_chart import BUCKETS, SMOOTH, LossChart, envelope
 
 
 def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
@@ -34,3 +34,23 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     x_lo, x_hi = chart.chart.x_range
     assert x_hi < 50  # the old run's marks no longer stretch the axis
     plotter.close()
+
+
+def test_a_long_line_keeps_every_run_s_lowest_and_highest_loss():
+    rng = np.random.default_rng(1)
+    losses = rng.gamma(2.0, 1.0, 5003)
+    losses[1234] = 40.0  # a spike
+    steps = np.arange(10, 10 + len(losses))
+    x, y = envelope(steps, losses)
+    assert len(x) <= 2 * BUCKETS + 2
+    assert x[0] == steps[0] and x[-1] == steps[-1]
+    assert np.all(np.diff(x) > 0)
+    np.testing.assert_array_equal(y, losses[x - 10])  # points of the line itself
+    run = -(-len(losses) // BUCKETS)
+    for start in range(0, len(losses), run):  # each run's lowest and highest loss is drawn
+        part = losses[start: start + run]
+        assert part.min() in y and part.max() in y
+    assert 40.0 in y
+
+    short_x, short_y = envelope(steps[:2 * BUCKETS], losses[:2 * BUCKETS])
+    np.testing.assert_array_equal(short_x, steps[:2 * BUCKETS])  # short lines are drawn whole
