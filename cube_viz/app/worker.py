@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import os
 import queue
 import time
 from dataclasses import dataclass
@@ -22,9 +21,6 @@ import numpy as np
 from cube_viz.sim.snapshot import Snapshot, Tensors
 
 HISTORY_TAIL = 5000  # losses sent with each snapshot, for the loss chart
-# The training process yields the CPU to the window (and its software rasterizer's threads): a frame drawn
-# late is seen, a training step done late is not.
-NICE = 5
 
 
 @dataclass(frozen=True)
@@ -140,8 +136,6 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, resu
     from cube_viz.sim.trainer import Trainer
 
     torch.set_num_threads(1)
-    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(NICE)
 
     def make():
         return resume_trainer(checkpoint, overrides) if checkpoint else Trainer.from_config(
