@@ -211,7 +211,6 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from cube_viz.render.cube import CubeView
     from cube_viz.render.movie import MovieWriter
     from cube_viz.render.view import grab, offscreen_plotter, set_view
-
     from cube_viz.sim.ablation import fraction_mask  # torch: imported by the commands that train
 
     plotter = offscreen_plotter(request.size, args.look)

@@ -17,6 +17,7 @@ from torch.func import functional_call
 from cube_viz.config import KNOCKOUT_FRACTIONS
 from cube_viz.sim.trainer import Trainer
 
+
 @dataclass(frozen=True)
 class Damage:
     """Measurements of one (possibly damaged) model."""

@@ -54,3 +54,4 @@ def test_a_long_line_keeps_every_run_s_lowest_and_highest_loss():
 
     short_x, short_y = envelope(steps[:2 * BUCKETS], losses[:2 * BUCKETS])
     np.testing.assert_array_equal(short_x, steps[:2 * BUCKETS])  # short lines are drawn whole
+    np.testing.assert_array_equal(short_y, losses[:2 * BUCKETS])
