@@ -53,10 +53,13 @@ class TrainingWorker:
                  playing: bool = True, save: Path | None = None):
         context = mp.get_context("spawn")  # never fork a process that holds GL or Qt state
         self.commands = context.Queue()
+        # the run's one start message (RunInfo or an error) has its own queue: on `results` the newest
+        # snapshots push out the oldest, and a window slow to start once lost the start message that way
+        self.startup = context.Queue(maxsize=1)
         self.results = context.Queue(maxsize=3)
         self.process = context.Process(target=serve, name="cube-viz-training", daemon=True,
                                        args=(overrides, checkpoint, steps_per_second, playing, save,
-                                             self.commands, self.results))
+                                             self.commands, self.startup, self.results))
         self.process.start()  # it imports torch and reads the corpus while the caller builds the window
         self._info: RunInfo | None = None
         self.steps_per_second, self.playing = steps_per_second, playing
@@ -69,7 +72,7 @@ class TrainingWorker:
         if self._info is None:
             while True:  # the first message says whether the run could start; a dead process says no
                 try:
-                    kind, payload = self.results.get(timeout=0.5)
+                    kind, payload = self.startup.get(timeout=0.5)
                     break
                 except queue.Empty:
                     if not self.process.is_alive():
@@ -124,7 +127,7 @@ class TrainingWorker:
         return message
 
 
-def serve(overrides, checkpoint, steps_per_second, playing, save, commands, results) -> None:
+def serve(overrides, checkpoint, steps_per_second, playing, save, commands, startup, results) -> None:
     """The training process: build the trainer, then train and publish until told to stop."""
     import torch
 
@@ -144,10 +147,10 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, resu
     try:
         trainer = make()
     except UserError as e:
-        results.put(("error", str(e)))
+        startup.put(("error", str(e)))
         return
     group = trainer.optimizer.param_groups[0]
-    results.put(("hello", RunInfo(trainer.initial_parameters(), trainer.dataset.vocab.words, float(group["lr"]),
+    startup.put(("hello", RunInfo(trainer.initial_parameters(), trainer.dataset.vocab.words, float(group["lr"]),
                                   float(group["weight_decay"]), trainer.batches_per_epoch)))
     steps_done = 0
 
