@@ -22,8 +22,9 @@ def running_mean(values: np.ndarray, n: int) -> np.ndarray:
 
 def envelope(x: np.ndarray, y: np.ndarray, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
     """The points of a line worth drawing at ~`buckets` pixels wide: all of them when there are at most
-    2 * buckets; otherwise the first, the last, and the lowest and highest point of each of `buckets` equal
-    runs, in step order, so that every peak and dip stays on the chart. (m,) x and y, a subset of the points."""
+    2 * buckets; otherwise the first, the last, and the lowest and highest point of each run of
+    ceil(n / buckets) points (at most `buckets` runs), in step order, so that every peak and dip stays on
+    the chart. (m,) x and y, a subset of the points (losses are finite: training stops at a NaN)."""
     n = len(y)
     if n <= 2 * buckets:
         return x, y

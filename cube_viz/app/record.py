@@ -211,7 +211,6 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from cube_viz.render.cube import CubeView
     from cube_viz.render.movie import MovieWriter
     from cube_viz.render.view import grab, offscreen_plotter, set_view
-    from cube_viz.sim.ablation import fraction_mask  # torch: imported by the commands that train
 
     plotter = offscreen_plotter(request.size, args.look)
     view = CubeView(plotter, spec, text_scale=request.size[1] / 1080)
@@ -219,8 +218,11 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     interrupted = False
     with MovieWriter(request.out, request.fps) as movie:
         try:
-            knocked = (fraction_mask(len(spec.lattice.param_index), args.ablate, source.trainer.config.seed)
-                       if args.ablate else None)
+            knocked = None
+            if args.ablate:  # imported here: torch loads only with a model to damage (not for --from-run)
+                from cube_viz.sim.ablation import fraction_mask
+
+                knocked = fraction_mask(len(spec.lattice.param_index), args.ablate, source.trainer.config.seed)
             for frame, camera in frames_of(request, spec, source, knocked):
                 view.update(frame)
                 set_view(plotter, spec.lattice, camera)

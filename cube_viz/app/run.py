@@ -80,9 +80,9 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["cube-viz"])
     splash = loading_splash()
-    from cube_viz.app.window import AppOptions, CubeWindow
-
     try:  # bad flags, corpus or prompt: the window's first look at worker.info raises, before it is shown
+        from cube_viz.app.window import AppOptions, CubeWindow
+
         window = CubeWindow(worker, AppOptions(args.exit_after, shot))
     finally:
         splash.close()

@@ -80,9 +80,6 @@ def word_quads(spec: CubeSpec) -> tuple[pv.PolyData, vtk.vtkTexture]:
     texture = pv.Texture(image)  # pyvista flips rows: image row 0 becomes the texture's top
     texture.SetMipmap(True)
     texture.SetInterpolate(True)
-    # VTK's default 4x anisotropic filtering cost ~11 ms a frame on software GL (1296x960) and changed no pixel
-    # one could see: the wall faces the camera in every preset
-    texture.SetMaximumAnisotropicFiltering(1.0)
     return mesh, texture
 
 

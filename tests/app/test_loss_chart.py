@@ -28,6 +28,13 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     x_lo, x_hi = chart.chart.x_range
     assert x_lo <= 171 and 400 <= x_hi < 500
 
+    long = (3.0 + rng.normal(0, 0.3, 5000)).astype(np.float32)
+    long[777] = 9.0
+    chart.update(6000, long, bpe)  # the ring of 5,000 losses the window is sent: drawn thinned, spikes kept
+    assert len(chart.raw.x) <= 2 * BUCKETS + 2 and len(chart.mean.x) <= 2 * BUCKETS + 2
+    assert chart.raw.x[0] == 1001 and chart.raw.x[-1] == 6000
+    assert np.isclose(chart.raw.y, 9.0).any() and np.isclose(chart.raw.y, long.min()).any()
+
     chart.update(30, losses[:30], bpe)  # after a reset: no epoch has ended yet
     assert not chart.epochs.visible
     plotter.render()
