@@ -42,8 +42,6 @@ class LossChart:
         for axis in (self.chart.x_axis, self.chart.y_axis):
             axis.pen.color = TEXT
             axis.grid_pen.color = GRID
-            axis.label_size = round(18 * text_scale)
-            axis.tick_label_size = round(15 * text_scale)
             axis.GetTitleProperties().SetColor(TEXT)
             axis.GetLabelProperties().SetColor(TEXT)
         self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3), width=1)
@@ -53,7 +51,14 @@ class LossChart:
         self.cursor = self.chart.line([0, 0], [0, 1], color="white", width=2)  # the step a scrubbed view shows
         self.cursor.visible = False
         self._span = (0.0, 1.0)  # lowest and highest loss charted
+        self.rescale(text_scale)
         plotter.add_chart(self.chart)
+
+    def rescale(self, text_scale: float) -> None:
+        """Axis text for a view text_scale x 1080 pixels high (the chart itself is a fixed share of the view)."""
+        for axis in (self.chart.x_axis, self.chart.y_axis):
+            axis.label_size = round(18 * text_scale)
+            axis.tick_label_size = round(15 * text_scale)
 
     @property
     def visible(self) -> bool:

@@ -31,6 +31,7 @@ from cube_viz.scene.wall import rank
 TICK_MS = 33
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
 CYCLE_SECONDS = 4.0
+MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
 CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
              ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
@@ -81,11 +82,11 @@ class CubeWindow(QtWidgets.QMainWindow):
         self._chart_time = 0.0
         self.plotter.ren_win.AddObserver("StartEvent", self._render_started)
         self.plotter.ren_win.AddObserver("EndEvent", self._render_ended)
-        self.view = CubeView(self.plotter, self.spec, text_scale=0.9)
+        self.view = CubeView(self.plotter, self.spec, text_scale=self._text_scale())
         # the live view gives up VTK's 4x anisotropic filtering of the words (sharper only where the wall is
         # seen at a grazing angle, as from the side) for ~11 ms a frame on software GL at 1296x960
         self.view.wall_actor.GetTexture().SetMaximumAnisotropicFiltering(1.0)
-        self.chart = LossChart(self.plotter, text_scale=0.9)
+        self.chart = LossChart(self.plotter, text_scale=self._text_scale())
         self.marker = pv.PolyData(np.zeros((1, 3), np.float32))
         self.marker_actor = self.plotter.add_mesh(self.marker, color="#7dff9a", point_size=16,
                                                   render_points_as_spheres=True, name="selection")
@@ -103,6 +104,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self._pick_from = None
         self.plotter.iren.add_observer("LeftButtonPressEvent", self._on_press)
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
+        self.plotter.iren.add_observer("ConfigureEvent", self._on_resize)  # the view was resized
 
         self.timer = QtCore.QTimer(self)
         self.timer.timeout.connect(self._tick)
@@ -409,6 +411,17 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frames_drawn += 1
 
     # --- picking and the inspector ---------------------------------------------------------------
+    def _text_scale(self) -> float:
+        """Text and line sizes for the view's height, as in a still of that height: Qt's logical pixels,
+        since VTK's dpi already enlarges text on a high-density screen. Never below MIN_TEXT_SCALE, where
+        the legend and HUD would stop being legible."""
+        return max(MIN_TEXT_SCALE, self.plotter.height() / 1080)
+
+    def _on_resize(self, *_) -> None:
+        scale = self._text_scale()
+        self.view.rescale(scale)
+        self.chart.rescale(scale)
+
     def _on_press(self, *_) -> None:
         self._pick_from = self.plotter.iren.get_event_position()
 

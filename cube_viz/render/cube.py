@@ -16,6 +16,11 @@ from cube_viz.scene.wall import rank
 
 PLATE = 0.62  # plate side, in lattice pitches: gaps keep the slabs see-through
 BIAS_PLATE = 0.45
+# Sizes in a view 1080 pixels high (text_scale 1; CubeView.rescale scales them with the view): line widths
+# and dot sizes in pixels, fonts in points (pixels at VTK's 72 dpi)
+LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0}
+GEL_DOT = 9.0
+FONT_SIZES = {"hud": 28, "banner": 36, "captions": 36, "legend": 22, "slab-label": 18}
 LEGEND = (
     "HOW TO READ THE CUBE\n"
     "plate = one weight   tilt + colour = its value (red +, blue -)\n"
@@ -78,10 +83,9 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
 
-def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name: str,
-                backdrop: bool = False) -> vtk.vtkTextActor:
-    """Text pinned to a corner of the view ("upper_left", "lower_right", ...), `size` pixels high at 72 dpi;
-    with `backdrop`, on a dark panel, so that it reads where it overlaps the cube.
+def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdrop: bool = False) -> vtk.vtkTextActor:
+    """Text pinned to a corner of the view ("upper_left", "lower_right", ...); with `backdrop`, on a dark
+    panel, so that it reads where it overlaps the cube.
 
     A plain text actor, not pyvista's corner annotation: an annotation refits its font to the viewport
     whenever its text changes, which cost ~70 ms a frame for a HUD that changes every frame.
@@ -92,7 +96,6 @@ def corner_text(plotter: pv.Plotter, corner: str, size: float, color: str, name:
     position.SetCoordinateSystemToNormalizedViewport()
     position.SetValue(0.995 if right else 0.005, 0.99 if top else 0.01)
     prop = actor.GetTextProperty()
-    prop.SetFontSize(max(9, round(size)))
     prop.SetColor(pv.Color(color).float_rgb)
     prop.SetJustification(vtk.VTK_TEXT_RIGHT if right else vtk.VTK_TEXT_LEFT)
     prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if top else vtk.VTK_TEXT_BOTTOM)
@@ -119,30 +122,26 @@ class CubeView:
         self.rays = pv.PolyData(np.zeros((2 * n_rays, 3), np.float32),
                                 lines=np.column_stack([np.full(n_rays, 2), np.arange(2 * n_rays).reshape(-1, 2)]))
         self.rays.point_data["rgb"] = np.zeros((2 * n_rays, 3), np.uint8)
-        plotter.add_mesh(self.rays, scalars="rgb", rgb=True, render_lines_as_tubes=True,
-                         line_width=3 * text_scale, lighting=False, name="rays")
+        plotter.add_mesh(self.rays, scalars="rgb", rgb=True, render_lines_as_tubes=True, lighting=False, name="rays")
 
         self.gel = pv.PolyData(gel_positions(lat))
         self.gel.point_data["rgb"] = np.zeros((self.gel.n_points, 3), np.uint8)
         if self.gel.n_points:
-            plotter.add_mesh(self.gel, scalars="rgb", rgb=True, render_points_as_spheres=True,
-                             point_size=9 * text_scale, opacity=0.55, lighting=False, name="gel")
+            plotter.add_mesh(self.gel, scalars="rgb", rgb=True, render_points_as_spheres=True, opacity=0.55,
+                             lighting=False, name="gel")
 
         h, pad = lat.half_width, 2.0
         box = pv.Box(bounds=(-h - pad, h + pad, lat.front_y, lat.wall_y + pad, -h - pad, h + pad))
         plotter.add_mesh(box, color="#9fc4ff", opacity=0.05, lighting=False, name="glass")
-        plotter.add_mesh(box.extract_feature_edges(), color="#b9d4ff", line_width=1.5 * text_scale,
-                         lighting=False, name="glass-edges")
+        plotter.add_mesh(box.extract_feature_edges(), color="#b9d4ff", lighting=False, name="glass-edges")
 
         self.wave = pv.Plane(center=(0, lat.wall_y, 0), direction=(0, 1, 0), i_size=2 * h + 4, j_size=2 * h + 4)
         self.wave_actor = plotter.add_mesh(self.wave, color="#ffd75e", opacity=0.07, show_edges=True,
-                                           edge_color="#ffe9a0", line_width=3 * text_scale, lighting=False,
-                                           name="wave")
+                                           edge_color="#ffe9a0", lighting=False, name="wave")
         self.wave_actor.SetVisibility(False)
         self.outline = pv.Box(bounds=(-1, 1, -1, 1, -1, 1)).extract_feature_edges()
         self._unit_outline = np.asarray(self.outline.points).copy()
-        self.outline_actor = plotter.add_mesh(self.outline, color="#7dff9a", line_width=3 * text_scale,
-                                              lighting=False, name="highlight")
+        self.outline_actor = plotter.add_mesh(self.outline, color="#7dff9a", lighting=False, name="highlight")
         self.outline_actor.SetVisibility(False)
         # the wall last: its words light up over everything drawn before them (see word_actor)
         self.words, texture = word_quads(spec)
@@ -154,12 +153,27 @@ class CubeView:
         self.spotlight_actors = [word_actor(quad, texture) for quad in (self.true_word, self.top_word)]
         for name, actor in zip(("true-word", "top-word"), self.spotlight_actors, strict=True):
             plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
-        self._label_slabs(text_scale)
-        self.hud = corner_text(plotter, "upper_left", 28 * text_scale, "white", "hud")
-        self.banner = corner_text(plotter, "upper_right", 36 * text_scale, "#fff6d8", "banner")
-        self.captions = corner_text(plotter, "lower_right", 36 * text_scale, "#fff6d8", "captions", backdrop=True)
-        self.legend = corner_text(plotter, "lower_left", 22 * text_scale, "#c8d2e6", "legend", backdrop=True)
+        self.slab_labels = self._label_slabs()
+        self.hud = corner_text(plotter, "upper_left", "white", "hud")
+        self.banner = corner_text(plotter, "upper_right", "#fff6d8", "banner")
+        self.captions = corner_text(plotter, "lower_right", "#fff6d8", "captions", backdrop=True)
+        self.legend = corner_text(plotter, "lower_left", "#c8d2e6", "legend", backdrop=True)
         self.legend.SetInput(LEGEND)
+        self.rescale(text_scale)
+
+    def rescale(self, text_scale: float) -> None:
+        """Text, line widths and dot sizes for a view text_scale x 1080 pixels high: the picture keeps one
+        composition at any size (a 720p projector, a 4K movie)."""
+        actors = self.plotter.actors
+        for name, width in LINE_WIDTHS.items():
+            actors[name].GetProperty().SetLineWidth(width * text_scale)
+        if "gel" in actors:
+            actors["gel"].GetProperty().SetPointSize(GEL_DOT * text_scale)
+        texts = {"hud": [self.hud], "banner": [self.banner], "captions": [self.captions], "legend": [self.legend],
+                 "slab-label": self.slab_labels}
+        for kind, size in FONT_SIZES.items():
+            for actor in texts[kind]:
+                actor.GetTextProperty().SetFontSize(max(8, round(size * text_scale)))
 
     def set_visible(self, element: str, on: bool) -> None:
         """Show or hide rays, gel, waves, biases, wall or legend."""
@@ -178,7 +192,7 @@ class CubeView:
             return int(picker.GetCellId())  # quad i is word i
         return None
 
-    def _label_slabs(self, text_scale: float) -> None:
+    def _label_slabs(self) -> list[vtk.vtkTextActor]:
         """A name above each slab ("embedding", "hidden 1", ..., "output"), so a hall can follow the light.
 
         Plain text actors anchored at a world point, drawn over the scene: pyvista's point labels place
@@ -186,6 +200,7 @@ class CubeView:
         """
         lat = self.spec.lattice
         names = {"embed": "embedding", "out": "output"}
+        labels = []
         for i, slab in enumerate(lat.slabs):
             label = names.get(slab.name) or f"hidden {int(slab.name.split('.')[1]) + 1}"
             actor = vtk.vtkTextActor()
@@ -194,12 +209,13 @@ class CubeView:
             position.SetCoordinateSystemToWorld()
             position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 6.0)
             prop = actor.GetTextProperty()
-            prop.SetFontSize(max(8, round(14 * text_scale)))
             prop.SetColor(pv.Color("#e8eefc").float_rgb)
             prop.BoldOn()
             prop.SetJustificationToCentered()
             prop.SetVerticalJustificationToCentered()
             self.plotter.add_actor(actor, name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
+            labels.append(actor)
+        return labels
 
     def update(self, frame: Frame) -> None:
         """Copy a frame's arrays into the actors (slice assignment marks VTK data modified)."""

@@ -70,6 +70,25 @@ def test_window_opens_and_trains(qtbot, window):
     assert lo <= float(window.published.losses[-1]) <= hi  # the chart's axis follows the losses
 
 
+def test_text_and_lines_follow_the_view_height(qtbot, window):
+    """The view keeps one composition at any window size, as stills of that height do: a view a third
+    lower has text and rays a third smaller."""
+    def sizes():
+        return (window.view.hud.GetTextProperty().GetFontSize(), window.view.legend.GetTextProperty().GetFontSize(),
+                window.plotter.actors["rays"].GetProperty().GetLineWidth(), window.plotter.height())
+
+    window.resize(1600, 1100)
+    qtbot.waitUntil(lambda: sizes()[3] >= 1000, timeout=5000)
+    hud, legend, rays, height = sizes()
+    window.resize(1600, 700)
+    qtbot.waitUntil(lambda: sizes()[3] <= 720, timeout=5000)
+    small_hud, small_legend, small_rays, small_height = sizes()
+    ratio = small_height / height
+    assert ratio < 0.7
+    assert small_hud == pytest.approx(hud * ratio, abs=1) and small_legend == pytest.approx(legend * ratio, abs=1)
+    assert small_rays == pytest.approx(rays * ratio, rel=0.02)
+
+
 def test_pause_stops_the_step_counter_and_step_advances_by_one(qtbot, window):
     qtbot.waitUntil(lambda: steps(window) > 5, timeout=10000)
     qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
