@@ -36,21 +36,30 @@ def envelope(x: np.ndarray, y: np.ndarray, buckets: int = BUCKETS) -> tuple[np.n
 
 
 class LossChart:
-    def __init__(self, plotter: pv.Plotter, text_scale: float = 1.0):
-        self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss")
+    def __init__(self, plotter: pv.Plotter, vocab_size: int, text_scale: float = 1.0):
+        self.chart = pv.Chart2D(size=(0.32, 0.26), loc=(0.66, 0.04), x_label="step", y_label="loss (nats)")
         self.chart.background_color = (0.05, 0.07, 0.12, 1.0)  # opaque: cube edges behind it looked like data
         for axis in (self.chart.x_axis, self.chart.y_axis):
             axis.pen.color = TEXT
             axis.grid_pen.color = GRID
             axis.GetTitleProperties().SetColor(TEXT)
             axis.GetLabelProperties().SetColor(TEXT)
+        # the loss of a model that gives every word the same probability: where training starts from
+        self.uniform_loss = float(np.log(vocab_size))
+        self.uniform = self.chart.line([0, 1], [self.uniform_loss] * 2, color=(0.75, 0.8, 0.9, 0.8), width=1.5,
+                                       style="--", label=f"uniform guess, ln {vocab_size}")
         self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3), width=1)
         self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347", width=3)
-        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", size=11, style="d")  # not the true word's green
+        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", size=11, style="d",  # not the true word's green
+                                         label="epoch end")
         self.epochs.visible = False  # until an epoch ends in the charted steps
         self.cursor = self.chart.line([0, 0], [0, 1], color="white", width=2)  # the step a scrubbed view shows
         self.cursor.visible = False
         self._span = (0.0, 1.0)  # lowest and highest loss charted
+        legend = self.chart.GetLegend()
+        legend.GetBrush().SetColor(13, 18, 31, 230)
+        legend.GetLabelProperties().SetColor(TEXT)
+        self.chart.legend_visible = True
         self.rescale(text_scale)
         plotter.add_chart(self.chart)
 
@@ -59,6 +68,7 @@ class LossChart:
         for axis in (self.chart.x_axis, self.chart.y_axis):
             axis.label_size = round(18 * text_scale)
             axis.tick_label_size = round(15 * text_scale)
+        self.chart.GetLegend().SetLabelSize(round(14 * text_scale))
 
     @property
     def visible(self) -> bool:
@@ -81,6 +91,7 @@ class LossChart:
         steps = np.arange(last_step - len(losses) + 1, last_step + 1)
         losses = losses.astype(np.float64)
         mean = running_mean(losses, SMOOTH)
+        self.uniform.update([steps[0], steps[-1]], [self.uniform_loss] * 2)
         self.raw.update(*envelope(steps, losses))
         self._span = (float(losses.min()), float(losses.max()))
         self.mean.update(*envelope(steps, mean))

@@ -86,7 +86,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         # the live view gives up VTK's 4x anisotropic filtering of the words (sharper only where the wall is
         # seen at a grazing angle, as from the side) for ~11 ms a frame on software GL at 1296x960
         self.view.wall_actor.GetTexture().SetMaximumAnisotropicFiltering(1.0)
-        self.chart = LossChart(self.plotter, text_scale=self._text_scale())
+        self.chart = LossChart(self.plotter, len(self.spec.vocab), text_scale=self._text_scale())
         self.marker = pv.PolyData(np.zeros((1, 3), np.float32))
         self.marker_actor = self.plotter.add_mesh(self.marker, color="#7dff9a", point_size=16,
                                                   render_points_as_spheres=True, name="selection")
@@ -311,7 +311,9 @@ class CubeWindow(QtWidgets.QMainWindow):
         if not self.history:
             return
         self.scrub = min(index, len(self.history) - 1)
-        self._show(build_frame(self.spec, self.history[self.scrub]))
+        frame = build_frame(self.spec, self.history[self.scrub])
+        # unmistakable in a hall: this is the past, and training goes on
+        self._show(replace(frame, banner=f"HISTORY: step {frame.step}\nEnd or Live: back to training"))
 
     def go_live(self) -> None:
         self.scrub = None

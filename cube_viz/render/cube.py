@@ -284,8 +284,11 @@ class CubeView:
             target = ""
             if frame.target_id is not None and frame.probs is not None:
                 p, place = frame.probs[frame.target_id], rank(frame.probs, frame.target_id)
-                target = f"   (true next word: {self.spec.vocab[frame.target_id]}, {percent(p)}, #{place})"
-            lines.append(f"prompt: {frame.prompt} ...{target}")
+                top = " = the top guess" if place == 1 else ""
+                target = f"   (true next word: {self.spec.vocab[frame.target_id]}, {percent(p)}, rank {place}{top})"
+            # what the model reads: the last few words, padded with <s>, unknown words as <unk>
+            read = frame.prompt if frame.context is None else " ".join(frame.context)
+            lines.append(f"context: {read} ...{target}")
             guesses = (f"{self.spec.vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids)
             lines.append("predicts: " + "   ".join(guesses))
         if frame.knocked is not None:

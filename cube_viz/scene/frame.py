@@ -63,6 +63,7 @@ class Frame:
     caption: str | None = None  # a storyboard caption
     banner: str | None = None  # e.g. "epoch 3" as an epoch begins
     highlight: str | None = None  # storyboard highlight: "layer:NAME", "wall", "rays", "reflector:LAYER:ROW:COL"
+    context: tuple[str, ...] | None = None  # the words the model reads: the prompt's last `context` tokens
 
 
 def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
@@ -84,4 +85,5 @@ def build_frame(spec: CubeSpec, snapshot: Snapshot, knocked: np.ndarray | None =
         top = np.argsort(-probs, kind="stable")[:3]
     return Frame(snapshot.step, snapshot.epoch, snapshot.loss, plates(spec, snapshot, lat.param_index),
                  plates(spec, snapshot, lat.bias_param_index), rays, gel_, probs, lit,
-                 None if probe is None else probe.prompt, None if probe is None else probe.target_id, top, knocked)
+                 None if probe is None else probe.prompt, None if probe is None else probe.target_id, top, knocked,
+                 context=None if probe is None else tuple(spec.vocab[i] for i in probe.context_ids))

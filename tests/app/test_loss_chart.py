@@ -2,6 +2,7 @@
 
 import numpy as np
 import pyvista as pv
+import torch
 
 from cube_viz.app.loss_chart import BUCKETS, SMOOTH, LossChart, envelope
 
@@ -11,11 +12,15 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     losses = (3.0 + rng.normal(0, 0.3, 230)).astype(np.float32)
     last_step, bpe = 400, 40  # the losses of steps 171 ... 400
     plotter = pv.Plotter(off_screen=True)
-    chart = LossChart(plotter)
+    chart = LossChart(plotter, vocab_size=256)
     plotter.show(auto_close=False)
     chart.update(last_step, losses, bpe)
 
     steps = np.arange(171, 401)
+    # the dashed baseline: the loss of a model that gives all 256 words the same probability (torch the oracle)
+    uniform = torch.nn.functional.cross_entropy(torch.zeros(1, 256), torch.tensor([7])).item()
+    np.testing.assert_allclose(chart.uniform.y, [uniform, uniform], rtol=1e-6)
+    np.testing.assert_array_equal(chart.uniform.x, [171, 400])
     np.testing.assert_array_equal(chart.raw.x, steps)
     np.testing.assert_allclose(chart.raw.y, losses, rtol=1e-6)
     expected = [losses[max(0, i - SMOOTH + 1): i + 1].astype(np.float64).mean() for i in range(len(losses))]
@@ -24,7 +29,7 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     np.testing.assert_allclose(chart.epochs.y, [expected[s - 171] for s in (200, 240, 280, 320, 360, 400)], rtol=1e-6)
     plotter.render()
     lo, hi = chart.chart.y_range
-    assert 1.5 < lo <= losses.min() and losses.max() <= hi < 4.5  # the axis fits the losses
+    assert 1.5 < lo <= losses.min() and losses.max() <= hi and uniform <= hi < uniform + 1  # fits losses, baseline
     x_lo, x_hi = chart.chart.x_range
     assert x_lo <= 171 and 400 <= x_hi < 500
 

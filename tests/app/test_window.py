@@ -210,6 +210,7 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     np.testing.assert_array_equal(window.frame.reflectors.weight[:50],
                                   old.params.flat[window.spec.lattice.param_index[:50]])
     assert window.chart.cursor.visible and window.chart.cursor.x[0] == old.step  # marked on the loss chart
+    assert window.view.banner.GetInput().startswith(f"HISTORY: step {old.step}")  # and said in the view
     trained = steps(window)
     qtbot.waitUntil(lambda: steps(window) > trained + 20, timeout=5000)  # training goes on
     assert window.frame.step == old.step  # while the view stays in the past
@@ -217,6 +218,7 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     window.go_live()
     qtbot.waitUntil(lambda: window.frame.step > trained, timeout=5000)
     assert not window.chart.cursor.visible
+    assert not window.view.banner.GetInput()
 
 
 def test_record_button_writes_an_mp4_of_the_view(qtbot, window, tmp_path, monkeypatch):

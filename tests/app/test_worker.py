@@ -17,6 +17,8 @@ def test_a_window_slow_to_start_still_gets_the_run_s_start():
         time.sleep(0.5)  # ... while more snapshots come and push the oldest out
         info = worker.info
         assert isinstance(info, RunInfo) and len(info.vocab) > 0
-        assert worker.latest() is not None
+        while worker.latest() is None and time.time() < deadline:  # and the snapshots still come
+            time.sleep(0.05)
+        assert worker.current is not None
     finally:
         worker.stop()

@@ -121,7 +121,10 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         rank = int((probs > probs[target]).sum()) + 1
         p = probs[target]
         shown = f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"  # under 1%: one decimal, never "0%"
-        assert f"(true next word: {spec.vocab[target]}, {shown}, #{rank})" in view.hud_text(frame)
+        top = " = the top guess" if rank == 1 else ""
+        assert f"(true next word: {spec.vocab[target]}, {shown}, rank {rank}{top})" in view.hud_text(frame)
+        # the context the HUD names is the words the model was given
+        assert f"context: {' '.join(spec.vocab[i] for i in t.probe_ids)} ..." in view.hud_text(frame)
     finally:
         plotter.close()
 
