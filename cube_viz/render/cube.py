@@ -21,13 +21,14 @@ BIAS_PLATE = 0.45
 LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0}
 GEL_DOT = 9.0
 FONT_SIZES = {"hud": 28, "banner": 36, "captions": 36, "legend": 22, "slab-label": 18}
-LEGEND = (
+LEGEND = (  # one entry a line: a line break inside an entry read as two entries from the back of a hall
     "HOW TO READ THE CUBE\n"
-    "plate = one weight   tilt + colour = its value (red +, blue -)\n"
-    "small plate = bias   light ray = a_i x w_ji, the strongest\n"
-    "ray: warm +, cool -, brighter = larger   gel dots = activation\n"
-    "(green amplifies, violet suppresses)   wall: word brightness =\n"
-    "probability   gold = top guess   green = true next word"
+    "plate = one weight: tilt and colour = its value (red +, blue -)\n"
+    "small plate = one bias\n"
+    "light ray = a_i x w_ji, the strongest: warm +, cool -, brighter = larger\n"
+    "gel dots = the activation: green amplifies, violet suppresses\n"
+    "wall = every word, as bright as its probability\n"
+    "gold word = the top guess   green word = the true next word"
 )
 
 
