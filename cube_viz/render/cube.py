@@ -23,12 +23,11 @@ GEL_DOT = 9.0
 FONT_SIZES = {"hud": 28, "banner": 36, "captions": 36, "legend": 22, "slab-label": 18}
 LEGEND = (  # one entry a line: a line break inside an entry read as two entries from the back of a hall
     "HOW TO READ THE CUBE\n"
-    "plate = one weight: tilt and colour = its value (red +, blue -)\n"
-    "small plate = one bias\n"
-    "light ray = a_i x w_ji, the strongest: warm +, cool -, brighter = larger\n"
-    "gel dots = the activation: green amplifies, violet suppresses\n"
+    "plate = one weight (small: a bias): tilt, colour = value (red +, blue -)\n"
+    "ray = a_i x w_ji, the strongest: warm +, cool -, bright = large\n"
+    "gel dot = activation: green amplifies, violet suppresses\n"
     "wall = every word, as bright as its probability\n"
-    "gold word = the top guess   green word = the true next word"
+    "gold word = top guess   green word = true next word"
 )
 
 
