@@ -19,7 +19,7 @@ BIAS_PLATE = 0.45
 # Sizes in a view 1080 pixels high (text_scale 1; CubeView.rescale scales them with the view): line widths
 # and dot sizes in pixels, fonts in points (pixels at VTK's 72 dpi)
 LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0}
-GEL_DOT = 9.0
+GEL_DOT = 12.0
 FONT_SIZES = {"hud": 28, "banner": 36, "captions": 36, "legend": 22, "slab-label": 18}
 LEGEND = (  # one entry a line: a line break inside an entry read as two entries from the back of a hall
     "HOW TO READ THE CUBE\n"
@@ -127,7 +127,7 @@ class CubeView:
         self.gel = pv.PolyData(gel_positions(lat))
         self.gel.point_data["rgb"] = np.zeros((self.gel.n_points, 3), np.uint8)
         if self.gel.n_points:
-            plotter.add_mesh(self.gel, scalars="rgb", rgb=True, render_points_as_spheres=True, opacity=0.55,
+            plotter.add_mesh(self.gel, scalars="rgb", rgb=True, render_points_as_spheres=True, opacity=0.9,
                              lighting=False, name="gel")
 
         h, pad = lat.half_width, 2.0

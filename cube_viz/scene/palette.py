@@ -53,7 +53,7 @@ def gel(gain: np.ndarray, limit: float = 2.0) -> np.ndarray:
     """(G, 3) uint8: violet where the activation suppressed the light, green where it amplified, dim where it passed."""
     u = np.clip(gain / limit, -1.0, 1.0)[:, None]
     base = np.where(u < 0, SUPPRESS, AMPLIFY)
-    return (base * (0.25 + 0.75 * np.abs(u))).astype(np.uint8)
+    return (base * (0.4 + 0.6 * np.abs(u))).astype(np.uint8)
 
 
 def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray | None = None,

@@ -163,3 +163,24 @@ def test_the_legend_explains_the_stabilizing_field_only_when_weight_decay_is_on(
             assert ("stabilizing field" in view.legend.GetInput()) == (weight_decay > 0)
     finally:
         plotter.close()
+
+
+def test_gel_dots_show_how_much_the_activation_dims_each_unit(scene):
+    """Gel dot j sits between its slab and the next; it is violet where tanh dimmed the light (all of them:
+    |tanh z| <= |z|) and brighter the more it dimmed (the gains are checked against torch in tests/scene)."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import offscreen_plotter
+
+    spec, frame = scene
+    plotter = offscreen_plotter(SIZE)
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        np.testing.assert_allclose(view.gel.points, frame.gel.positions)
+        rgb = np.asarray(view.gel.point_data["rgb"]).astype(int)
+        assert (rgb[:, 2] > rgb[:, 1]).all()  # violet: more blue than green
+        order = np.argsort(np.abs(frame.gel.gain))
+        brightness = rgb[order].sum(axis=1)
+        assert (np.diff(brightness) >= -3).all() and brightness[-1] > brightness[0]  # dims more, glows more
+    finally:
+        plotter.close()
