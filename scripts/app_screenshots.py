@@ -44,10 +44,7 @@ def main() -> None:
     window.toggle_play()
     wait(app, 1)
     lat = window.spec.lattice
-    window.selected = lat.slabs[-1].weights.start + 2 * lat.slabs[-1].cols + 12  # out.weight row 2, col 12
-    window.marker.points[:] = lat.positions[window.selected][None, :]
-    window.marker_actor.SetVisibility(True)
-    window._show(window.frame)
+    window.select(lat.slabs[-1].weights.start + 2 * lat.slabs[-1].cols + 12)  # out.weight row 2, col 12
     wait(app, 1)
     capture(window, out / "paused-selected.png")
     window.toggle_play()

@@ -31,6 +31,7 @@ from cube_viz.scene.wall import rank
 TICK_MS = 33
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
 CYCLE_SECONDS = 4.0
+CROSSHAIR = (0.7, 6.0)  # where the selection's arms start and end, in lattice pitches from the plate (side 0.62)
 MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
 CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
@@ -87,9 +88,17 @@ class CubeWindow(QtWidgets.QMainWindow):
         # seen at a grazing angle, as from the side) for ~11 ms a frame on software GL at 1296x960
         self.view.wall_actor.GetTexture().SetMaximumAnisotropicFiltering(1.0)
         self.chart = LossChart(self.plotter, len(self.spec.vocab), text_scale=self._text_scale())
-        self.marker = pv.PolyData(np.zeros((1, 3), np.float32))
-        self.marker_actor = self.plotter.add_mesh(self.marker, color="#7dff9a", point_size=16,
-                                                  render_points_as_spheres=True, name="selection")
+        # the selected reflector: white cross-hairs in its slab's plane, open in the middle so that the plate
+        # shows (a dot hid its colour, and green is the true word's)
+        arms = np.array([[1, 0, 0], [-1, 0, 0], [0, 0, 1], [0, 0, -1]], np.float32)
+        self._unit_marker = np.stack([arms * CROSSHAIR[0], arms * CROSSHAIR[1]], axis=1).reshape(-1, 3)  # (8, 3)
+        segments = np.column_stack([np.full(4, 2), np.arange(8).reshape(4, 2)])  # arm i: points 2i, 2i + 1
+        self.marker = pv.PolyData(self._unit_marker.copy(), lines=segments)
+        self.marker_actor = self.plotter.add_mesh(self.marker, color="white", line_width=3, lighting=False,
+                                                  pickable=False, name="selection")
+        # drawn over the plates around it, which would otherwise cut the arms (as the wall's words are)
+        self.marker_actor.GetShaderProperty().AddFragmentShaderReplacement("//VTK::Depth::Impl", True,
+                                                                          "gl_FragDepth = 0.0;\n", False)
         self.marker_actor.SetVisibility(False)
         set_camera(self.plotter, self.spec.lattice, "iso")
 
@@ -433,6 +442,14 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.pick(x, y)
         self._pick_from = None
 
+    def select(self, reflector: int) -> None:
+        """Inspect reflector `reflector` (its index in the lattice) and mark it in the view."""
+        self.selected = reflector
+        self.marker.points[:] = self.spec.lattice.positions[reflector] + self._unit_marker
+        self.marker_actor.SetVisibility(True)
+        self._inspect()
+        self.plotter.Render()
+
     def pick(self, x: int, y: int) -> None:
         """Select the reflector (or wall word) under display position (x, y), VTK coordinates."""
         picker = vtk.vtkCellPicker()
@@ -440,11 +457,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         picker.PickFromListOn()
         picker.AddPickList(self.plotter.actors["reflectors"])
         if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetCellId() >= 0:
-            self.selected = int(picker.GetCellId())
-            self.marker.points[:] = self.spec.lattice.positions[self.selected][None, :]
-            self.marker_actor.SetVisibility(True)
-            self._inspect()
-            self.plotter.Render()
+            self.select(int(picker.GetCellId()))
             return
         word = self.view.word_at(x, y)
         if word is not None and self.frame is not None and self.frame.probs is not None:
