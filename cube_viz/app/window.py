@@ -38,7 +38,8 @@ SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"
              ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
              ("G", "gel"), ("W", "waves"), ("B", "biases"), ("L", "wall"), ("E", "legend"), ("C", "loss chart"),
              ("End", "back to live after scrubbing history"), ("S", "screenshot"), ("M", "start / stop a movie"),
-             ("H / F1", "this help"), ("click", "a plate or a word to inspect it")]
+             ("F11", "present: full screen, the cube alone (F11 again: back)"), ("H / F1", "this help"),
+             ("click", "a plate or a word to inspect it")]
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ class CubeWindow(QtWidgets.QMainWindow):
 
         splitter = QtWidgets.QSplitter()
         splitter.addWidget(self.plotter)
-        splitter.addWidget(self._panel())
+        self.panel = self._panel()
+        splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
@@ -258,7 +260,7 @@ class CubeWindow(QtWidgets.QMainWindow):
                 "=": lambda: self._nudge_speed(10), "-": lambda: self._nudge_speed(-10), "R": self.reset,
                 "1": lambda: self.camera("iso"), "2": lambda: self.camera("front"), "3": lambda: self.camera("side"),
                 "4": lambda: self.camera("top"), "End": self.go_live, "S": self.save_screenshot,
-                "M": self.toggle_movie, "H": self.toggle_help, "F1": self.toggle_help}
+                "M": self.toggle_movie, "H": self.toggle_help, "F1": self.toggle_help, "F11": self.toggle_presenting}
         for name, key in (("rays", "Y"), ("gel", "G"), ("waves", "W"), ("biases", "B"), ("wall", "L"),
                           ("legend", "E"), ("chart", "C")):
             keys[key] = lambda n=name: self.toggles[n].toggle()
@@ -286,6 +288,15 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.knockout.blockSignals(False)
         self.worker.send("play" if playing else "pause")
         self.play_button.setText("Pause" if playing else "Play")
+
+    def toggle_presenting(self) -> None:
+        """Full screen with the panel hidden, for a projector: the cube alone, its text scaled to the screen."""
+        presenting = not self.isFullScreen()
+        self.panel.setVisible(not presenting)
+        if presenting:
+            self.showFullScreen()
+        else:
+            self.showNormal()
 
     def single_step(self) -> None:
         self.worker.send("step")

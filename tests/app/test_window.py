@@ -14,7 +14,7 @@ import torch
 import vtk
 
 pytest.importorskip("pytestqt")
-from qtpy import QtCore
+from qtpy import QtCore, QtGui
 
 from cube_viz.app.window import AppOptions, CubeWindow
 from cube_viz.app.worker import TrainingWorker
@@ -33,6 +33,14 @@ def window(qtbot):
     qtbot.waitExposed(win)
     yield win
     win.close()
+
+
+def press(win, key: str) -> None:
+    """What the window's shortcut for `key` does (Xvfb has no window manager to make the window active, and
+    Qt sends key shortcuts to the active window only)."""
+    shortcuts = [s for s in win.findChildren(QtGui.QShortcut) if s.key().toString() == key]
+    assert len(shortcuts) == 1, f"no shortcut {key}"
+    shortcuts[0].activated.emit()
 
 
 def steps(win) -> int:
@@ -87,6 +95,15 @@ def test_text_and_lines_follow_the_view_height(qtbot, window):
     assert ratio < 0.7
     assert small_hud == pytest.approx(hud * ratio, abs=1) and small_legend == pytest.approx(legend * ratio, abs=1)
     assert small_rays == pytest.approx(rays * ratio, rel=0.02)
+
+
+def test_f11_presents_the_cube_alone_full_screen_and_back(qtbot, window):
+    width = window.plotter.width()
+    press(window, "F11")
+    qtbot.waitUntil(lambda: window.isFullScreen() and not window.panel.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.plotter.width() > width, timeout=5000)  # the view takes the panel's place
+    press(window, "F11")
+    qtbot.waitUntil(lambda: not window.isFullScreen() and window.panel.isVisible(), timeout=5000)
 
 
 def test_pause_stops_the_step_counter_and_step_advances_by_one(qtbot, window):
