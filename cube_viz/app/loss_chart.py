@@ -1,5 +1,6 @@
 """The loss chart in the window's view: every step's loss, faint; its running mean, bright; a lilac diamond
-at the end of each epoch. Light text on the dark scene, large enough to read from the back of a hall."""
+at the end of each epoch; a dashed line at the loss of a uniform guess (ln V), where training starts. Light
+text on the dark scene, large enough to read from the back of a hall."""
 
 from __future__ import annotations
 
@@ -56,7 +57,9 @@ class LossChart:
         self.cursor = self.chart.line([0, 0], [0, 1], color="white", width=2)  # the step a scrubbed view shows
         self.cursor.visible = False
         self._span = (0.0, 1.0)  # lowest and highest loss charted
-        legend = self.chart.GetLegend()
+        legend = self.chart.GetLegend()  # lower left: where a falling loss curve never is
+        legend.SetHorizontalAlignment(legend.LEFT)
+        legend.SetVerticalAlignment(legend.BOTTOM)
         legend.GetBrush().SetColor(13, 18, 31, 230)
         legend.GetLabelProperties().SetColor(TEXT)
         self.chart.legend_visible = True

@@ -24,7 +24,7 @@ from cube_viz.app.loss_chart import LossChart
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
-from cube_viz.render.view import grab, set_camera, setup
+from cube_viz.render.view import draw_over_scene, grab, set_camera, setup
 from cube_viz.scene.frame import CubeSpec, Frame, build_frame
 from cube_viz.scene.wall import rank
 
@@ -38,7 +38,7 @@ SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"
              ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
              ("G", "gel"), ("W", "waves"), ("B", "biases"), ("L", "wall"), ("E", "legend"), ("C", "loss chart"),
              ("End", "back to live after scrubbing history"), ("S", "screenshot"), ("M", "start / stop a movie"),
-             ("F11", "present: full screen, the cube alone (F11 again: back)"), ("H / F1", "this help"),
+             ("F11", "present: full screen, the cube alone (F11 or Esc: back)"), ("H / F1", "this help"),
              ("click", "a plate or a word to inspect it")]
 
 
@@ -72,6 +72,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.selected: int | None = None
         self.movie = None
         self.frames_drawn = 0
+        self._before_presenting = QtCore.Qt.WindowNoState  # the window's state before F11
         self.resize(*options.size)
 
         # lighting="none": setup() adds the one headlight the offscreen renders use; pyvista's five-light kit
@@ -97,9 +98,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.marker = pv.PolyData(self._unit_marker.copy(), lines=segments)
         self.marker_actor = self.plotter.add_mesh(self.marker, color="white", line_width=3, lighting=False,
                                                   pickable=False, name="selection")
-        # drawn over the plates around it, which would otherwise cut the arms (as the wall's words are)
-        self.marker_actor.GetShaderProperty().AddFragmentShaderReplacement("//VTK::Depth::Impl", True,
-                                                                          "gl_FragDepth = 0.0;\n", False)
+        draw_over_scene(self.marker_actor)  # the plates around it would cut its arms
         self.marker_actor.SetVisibility(False)
         set_camera(self.plotter, self.spec.lattice, "iso")
 
@@ -268,6 +267,9 @@ class CubeWindow(QtWidgets.QMainWindow):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.setContext(QtCore.Qt.ApplicationShortcut)
             shortcut.activated.connect(slot)
+        self._escape = QtGui.QShortcut(QtGui.QKeySequence("Escape"), self)  # only while presenting (changeEvent):
+        self._escape.activated.connect(self.toggle_presenting)  # Esc keeps its meaning in the panel's boxes
+        self._escape.setEnabled(False)
 
     def _help_overlay(self) -> QtWidgets.QLabel:
         rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS)
@@ -290,13 +292,19 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.play_button.setText("Pause" if playing else "Play")
 
     def toggle_presenting(self) -> None:
-        """Full screen with the panel hidden, for a projector: the cube alone, its text scaled to the screen."""
-        presenting = not self.isFullScreen()
-        self.panel.setVisible(not presenting)
-        if presenting:
-            self.showFullScreen()
+        """Full screen with the panel hidden, for a projector: the cube alone, its text scaled to the screen;
+        again (or Esc) back to the window as it was."""
+        if self.isFullScreen():
+            self.setWindowState(self._before_presenting)
         else:
-            self.showNormal()
+            self._before_presenting = self.windowState()
+            self.showFullScreen()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.WindowStateChange:  # also when the window manager ends full screen
+            self.panel.setVisible(not self.isFullScreen())
+            self._escape.setEnabled(self.isFullScreen())
+        super().changeEvent(event)
 
     def single_step(self) -> None:
         self.worker.send("step")
@@ -309,6 +317,7 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def reset(self) -> None:
         self.history.clear()
+        self.scrub = None  # the new run is shown live
         self.worker.send("reset")
 
     def _nudge_speed(self, delta: int) -> None:
@@ -333,11 +342,13 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.scrub = min(index, len(self.history) - 1)
         frame = build_frame(self.spec, self.history[self.scrub])
         # unmistakable in a hall: this is the past, and training goes on
-        self._show(replace(frame, banner=f"HISTORY: step {frame.step}\nEnd or Live: back to training"))
+        self._show(replace(frame, banner=f"HISTORY: step {frame.step}   (End: live)"))
 
     def go_live(self) -> None:
         self.scrub = None
         self.timeline.setValue(self.timeline.maximum())
+        if self.published is not None:  # now, not at the next snapshot: a paused run sends none
+            self._show(build_frame(self.spec, self.published.snapshot, self.published.knocked))
 
     def save_screenshot(self, path: Path | None = None) -> Path | None:
         if path is None:
@@ -441,8 +452,11 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _on_resize(self, *_) -> None:
         scale = self._text_scale()
-        self.view.rescale(scale)
+        lines = scale * self.plotter.devicePixelRatioF()  # line widths are in device pixels
+        self.view.rescale(scale, lines)
         self.chart.rescale(scale)
+        self.marker_actor.GetProperty().SetLineWidth(3 * lines)
+        self._help.move(40, round(125 * scale))  # below the HUD's three lines
 
     def _on_press(self, *_) -> None:
         self._pick_from = self.plotter.iren.get_event_position()

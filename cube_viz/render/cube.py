@@ -20,12 +20,13 @@ BIAS_PLATE = 0.45
 # and dot sizes in pixels, fonts in points (pixels at VTK's 72 dpi)
 LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0}
 GEL_DOT = 12.0
-FONT_SIZES = {"hud": 28, "banner": 36, "captions": 36, "legend": 22, "slab-label": 18}
+# the banner at the HUD's size: one line of it, top-aligned beside the HUD's first line, never meets its second
+FONT_SIZES = {"hud": 28, "banner": 28, "captions": 36, "legend": 22, "slab-label": 18}
 LEGEND = (  # one entry a line: a line break inside an entry read as two entries from the back of a hall
     "HOW TO READ THE CUBE\n"
     "plate = one weight (small: a bias): tilt, colour = value (red +, blue -)\n"
     "ray = a_i x w_ji, the strongest: warm +, cool -, bright = large\n"
-    "gel dot = activation: green amplifies, violet suppresses\n"
+    "gel dot = activation: green amplifies, violet suppresses, grey passes\n"
     "wall = every word, as bright as its probability\n"
     "gold word = top guess   green word = true next word"
 )
@@ -161,14 +162,16 @@ class CubeView:
         self.legend.SetInput(LEGEND)
         self.rescale(text_scale)
 
-    def rescale(self, text_scale: float) -> None:
+    def rescale(self, text_scale: float, line_scale: float | None = None) -> None:
         """Text, line widths and dot sizes for a view text_scale x 1080 pixels high: the picture keeps one
-        composition at any size (a 720p projector, a 4K movie)."""
+        composition at any size (a 720p projector, a 4K movie). line_scale (default text_scale): the same in
+        device pixels, where a high-density screen has more of them than text's (dpi-scaled) points."""
+        line_scale = text_scale if line_scale is None else line_scale
         actors = self.plotter.actors
         for name, width in LINE_WIDTHS.items():
-            actors[name].GetProperty().SetLineWidth(width * text_scale)
+            actors[name].GetProperty().SetLineWidth(width * line_scale)
         if "gel" in actors:
-            actors["gel"].GetProperty().SetPointSize(GEL_DOT * text_scale)
+            actors["gel"].GetProperty().SetPointSize(GEL_DOT * line_scale)
         texts = {"hud": [self.hud], "banner": [self.banner], "captions": [self.captions], "legend": [self.legend],
                  "slab-label": self.slab_labels}
         for kind, size in FONT_SIZES.items():
@@ -178,7 +181,8 @@ class CubeView:
     def set_visible(self, element: str, on: bool) -> None:
         """Show or hide rays, gel, waves, biases, wall or legend."""
         actors = {"wall": [self.wall_actor, *self.spotlight_actors], "legend": [self.legend],
-                  "waves": [self.wave_actor]}.get(element) or [self.plotter.actors[element]]
+                  "waves": [self.wave_actor]}.get(element) or [self.plotter.actors.get(element)]  # no gel: none
+        actors = [a for a in actors if a is not None]
         for actor in actors:
             actor.SetVisibility(on)
 
@@ -287,8 +291,7 @@ class CubeView:
                 top = " = the top guess" if place == 1 else ""
                 target = f"   (true next word: {self.spec.vocab[frame.target_id]}, {percent(p)}, rank {place}{top})"
             # what the model reads: the last few words, padded with <s>, unknown words as <unk>
-            read = frame.prompt if frame.context is None else " ".join(frame.context)
-            lines.append(f"context: {read} ...{target}")
+            lines.append(f"context: {' '.join(frame.context)} ...{target}")
             guesses = (f"{self.spec.vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids)
             lines.append("predicts: " + "   ".join(guesses))
         if frame.knocked is not None:

@@ -36,6 +36,13 @@ def setup(plotter: pv.Plotter, look: str = "record") -> None:
     plotter.add_light(pv.Light(light_type="headlight", intensity=1.0))
 
 
+def draw_over_scene(actor) -> None:
+    """Write the actor's fragments at the nearest depth: drawn after the opaque geometry, it shows over it
+    (the wall's words over the slabs in front of them, the selection over the plates around it)."""
+    actor.GetShaderProperty().AddFragmentShaderReplacement("//VTK::Depth::Impl", True, "gl_FragDepth = 0.0;\n",
+                                                           False)
+
+
 def set_camera(plotter: pv.Plotter, lattice: Lattice, preset: str) -> None:
     """A named view: iso (default: front-left-top, the wall's words face the viewer), front, side, top.
 

@@ -14,6 +14,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
+from cube_viz.render.view import draw_over_scene
 from cube_viz.scene.frame import CubeSpec
 
 CELL = (256, 64)  # atlas pixels per word (width, height): the wall's cells are 4 times wider than high
@@ -125,6 +126,5 @@ def word_actor(mesh: pv.PolyData, texture: vtk.vtkTexture) -> vtk.vtkActor:
     actor.SetTexture(texture)
     actor.GetProperty().LightingOff()
     actor.ForceOpaqueOn()  # drawn with the opaque geometry (last of it), blended by alpha
-    actor.GetShaderProperty().AddFragmentShaderReplacement("//VTK::Depth::Impl", True, "gl_FragDepth = 0.0;\n",
-                                                           False)
+    draw_over_scene(actor)
     return actor

@@ -18,6 +18,7 @@ TOP_WORD = np.array([255, 200, 40], np.float32)  # gold
 TARGET_WORD = np.array([90, 235, 120], np.float32)  # green
 SUPPRESS = np.array([120, 90, 255], np.float32)  # violet: the gel dims the light
 AMPLIFY = np.array([120, 255, 160], np.float32)  # green: the gel brightens it
+PASS = np.array([105, 105, 120], np.float32)  # grey: the light passes unchanged
 
 
 def diverging(t: np.ndarray, limit: float) -> np.ndarray:
@@ -50,10 +51,11 @@ def words(brightness: np.ndarray, top: int | None, target: int | None) -> np.nda
 
 
 def gel(gain: np.ndarray, limit: float = 2.0) -> np.ndarray:
-    """(G, 3) uint8: violet where the activation suppressed the light, green where it amplified, dim where it passed."""
+    """(G, 3) uint8: grey where the activation passed the light unchanged (gain 0), turning violet the more
+    it suppressed it, green the more it amplified it (|gain| >= limit: full colour)."""
     u = np.clip(gain / limit, -1.0, 1.0)[:, None]
     base = np.where(u < 0, SUPPRESS, AMPLIFY)
-    return (base * (0.4 + 0.6 * np.abs(u))).astype(np.uint8)
+    return (PASS + (base - PASS) * np.abs(u)).astype(np.uint8)
 
 
 def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray | None = None,

@@ -236,6 +236,12 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     assert window.history[window.scrub] is old and window.timeline.value() == window.scrub < 5  # though it moved
     window.go_live()
     qtbot.waitUntil(lambda: window.frame.step > trained, timeout=5000)
+    window.toggle_play()  # paused, no snapshots come: End still brings the present back at once
+    qtbot.waitUntil(lambda: not window.worker.playing and window.published.playing is False, timeout=5000)
+    window.scrub_to(3)
+    assert window.view.banner.GetInput()
+    window.go_live()
+    assert window.frame.step == window.published.step and not window.view.banner.GetInput()
     assert not window.chart.cursor.visible
     assert not window.view.banner.GetInput()
 

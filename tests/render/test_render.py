@@ -123,8 +123,12 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         shown = f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"  # under 1%: one decimal, never "0%"
         top = " = the top guess" if rank == 1 else ""
         assert f"(true next word: {spec.vocab[target]}, {shown}, rank {rank}{top})" in view.hud_text(frame)
-        # the context the HUD names is the words the model was given
-        assert f"context: {' '.join(spec.vocab[i] for i in t.probe_ids)} ..." in view.hud_text(frame)
+        # the context the HUD names is the words the model is given: a short prompt padded with <s>, an
+        # unknown word as <unk>
+        t.set_probe("xyzzy the")
+        given = " ".join(spec.vocab[i] for i in t.probe_ids)
+        assert given.split() == ["<s>", "<s>", "<unk>", "the"]
+        assert f"context: {given} ..." in view.hud_text(build_frame(spec, t.snapshot()))
     finally:
         plotter.close()
 
