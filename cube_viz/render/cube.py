@@ -22,11 +22,12 @@ LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0}
 GEL_DOT = 12.0
 # the banner at the HUD's size: one line of it, top-aligned beside the HUD's first line, never meets its second
 FONT_SIZES = {"hud": 28, "banner": 28, "captions": 36, "legend": 22, "slab-label": 18}
-LEGEND = (  # one entry a line: a line break inside an entry read as two entries from the back of a hall
+LEGEND = (  # one entry a line, none over ~60 characters: the captions at the lower right need the rest
     "HOW TO READ THE CUBE\n"
-    "plate = one weight (small: a bias): tilt, colour = value (red +, blue -)\n"
-    "ray = a_i x w_ji, the strongest: warm +, cool -, bright = large\n"
-    "gel dot = activation: green amplifies, violet suppresses, grey passes\n"
+    "plate = one weight   small plate = one bias\n"
+    "plate tilt and colour = its value (red +, blue -)\n"
+    "ray = a_i x w_ji, strongest: warm +, cool -, bright = large\n"
+    "gel dot: violet dims, green amplifies, grey passes\n"
     "wall = every word, as bright as its probability\n"
     "gold word = top guess   green word = true next word"
 )
