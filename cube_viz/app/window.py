@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import pyvista as pv
 import vtk
 from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtGui, QtWidgets
@@ -24,14 +23,13 @@ from cube_viz.app.loss_chart import LossChart
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
-from cube_viz.render.view import draw_over_scene, grab, set_camera, setup
+from cube_viz.render.view import grab, set_camera, setup
 from cube_viz.scene.frame import CubeSpec, Frame, build_frame
 from cube_viz.scene.wall import rank
 
 TICK_MS = 33
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
 CYCLE_SECONDS = 4.0
-CROSSHAIR = (0.7, 6.0)  # where the selection's arms start and end, in lattice pitches from the plate (side 0.62)
 MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
 CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
@@ -90,16 +88,6 @@ class CubeWindow(QtWidgets.QMainWindow):
         # seen at a grazing angle, as from the side) for ~11 ms a frame on software GL at 1296x960
         self.view.wall_actor.GetTexture().SetMaximumAnisotropicFiltering(1.0)
         self.chart = LossChart(self.plotter, len(self.spec.vocab), text_scale=self._text_scale())
-        # the selected reflector: white cross-hairs in its slab's plane, open in the middle so that the plate
-        # shows (a dot hid its colour, and green is the true word's)
-        arms = np.array([[1, 0, 0], [-1, 0, 0], [0, 0, 1], [0, 0, -1]], np.float32)
-        self._unit_marker = np.stack([arms * CROSSHAIR[0], arms * CROSSHAIR[1]], axis=1).reshape(-1, 3)  # (8, 3)
-        segments = np.column_stack([np.full(4, 2), np.arange(8).reshape(4, 2)])  # arm i: points 2i, 2i + 1
-        self.marker = pv.PolyData(self._unit_marker.copy(), lines=segments)
-        self.marker_actor = self.plotter.add_mesh(self.marker, color="white", line_width=3, lighting=False,
-                                                  pickable=False, name="selection")
-        draw_over_scene(self.marker_actor)  # the plates around it would cut its arms
-        self.marker_actor.SetVisibility(False)
         set_camera(self.plotter, self.spec.lattice, "iso")
 
         splitter = QtWidgets.QSplitter()
@@ -455,7 +443,6 @@ class CubeWindow(QtWidgets.QMainWindow):
         lines = scale * self.plotter.devicePixelRatioF()  # line widths are in device pixels
         self.view.rescale(scale, lines)
         self.chart.rescale(scale)
-        self.marker_actor.GetProperty().SetLineWidth(3 * lines)
         self._help.move(40, round(125 * scale))  # below the HUD's three lines
 
     def _on_press(self, *_) -> None:
@@ -470,8 +457,7 @@ class CubeWindow(QtWidgets.QMainWindow):
     def select(self, reflector: int) -> None:
         """Inspect reflector `reflector` (its index in the lattice) and mark it in the view."""
         self.selected = reflector
-        self.marker.points[:] = self.spec.lattice.positions[reflector] + self._unit_marker
-        self.marker_actor.SetVisibility(True)
+        self.view.mark(reflector)
         self._inspect()
         self.plotter.Render()
 
@@ -489,7 +475,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             probs = self.frame.probs
             place = rank(probs, word)
             self.selected = None  # the word's facts stay in the inspector (it no longer follows a reflector)
-            self.marker_actor.SetVisibility(False)
+            self.view.mark(None)
             self._show_histories(False)
             self.plotter.Render()
             self.inspector.setText(f"<b>word</b> “{self.spec.vocab[word]}” (id {word})<br>"

@@ -6,6 +6,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
+from cube_viz.render.view import draw_over_scene
 from cube_viz.render.words import place_spotlight, spotlight_quad, word_actor, word_quads
 from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
@@ -18,7 +19,8 @@ PLATE = 0.62  # plate side, in lattice pitches: gaps keep the slabs see-through
 BIAS_PLATE = 0.45
 # Sizes in a view 1080 pixels high (text_scale 1; CubeView.rescale scales them with the view): line widths
 # and dot sizes in pixels, fonts in points (pixels at VTK's 72 dpi)
-LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0}
+LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0, "selection": 3.0}
+CROSSHAIR = (0.7, 6.0)  # where the selection's arms start and end, in lattice pitches from the plate (side 0.62)
 GEL_DOT = 12.0
 # the banner at the HUD's size: one line of it, top-aligned beside the HUD's first line, never meets its second
 FONT_SIZES = {"hud": 28, "banner": 28, "captions": 36, "legend": 22, "slab-label": 18}
@@ -145,6 +147,16 @@ class CubeView:
         self._unit_outline = np.asarray(self.outline.points).copy()
         self.outline_actor = plotter.add_mesh(self.outline, color="#7dff9a", lighting=False, name="highlight")
         self.outline_actor.SetVisibility(False)
+        # a reflector picked in the window: white cross-hairs in its slab's plane, open in the middle so that
+        # the plate shows (a dot hid its colour, and green is the true word's)
+        arms = np.array([[1, 0, 0], [-1, 0, 0], [0, 0, 1], [0, 0, -1]], np.float32)
+        self._unit_mark = np.stack([arms * CROSSHAIR[0], arms * CROSSHAIR[1]], axis=1).reshape(-1, 3)  # (8, 3)
+        segments = np.column_stack([np.full(4, 2), np.arange(8).reshape(4, 2)])  # arm i: points 2i, 2i + 1
+        self.selection = pv.PolyData(self._unit_mark.copy(), lines=segments)
+        self.selection_actor = plotter.add_mesh(self.selection, color="white", lighting=False, pickable=False,
+                                                name="selection")
+        draw_over_scene(self.selection_actor)  # the plates around it would cut its arms
+        self.selection_actor.SetVisibility(False)
         # the wall last: its words light up over everything drawn before them (see word_actor)
         self.words, texture = word_quads(spec)
         self.wall_actor = word_actor(self.words, texture)
@@ -178,6 +190,12 @@ class CubeView:
         for kind, size in FONT_SIZES.items():
             for actor in texts[kind]:
                 actor.GetTextProperty().SetFontSize(max(8, round(size * text_scale)))
+
+    def mark(self, reflector: int | None) -> None:
+        """Cross-hairs on reflector `reflector` (its index in the lattice); None: no mark."""
+        self.selection_actor.SetVisibility(reflector is not None)
+        if reflector is not None:
+            self.selection.points[:] = self.spec.lattice.positions[reflector] + self._unit_mark
 
     def set_visible(self, element: str, on: bool) -> None:
         """Show or hide rays, gel, waves, biases, wall or legend."""

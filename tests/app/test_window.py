@@ -151,8 +151,8 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     click(qtbot, window, display(window, lat.positions[index]))
     qtbot.waitUntil(lambda: window.selected is not None, timeout=3000)
     assert window.selected == index
-    assert window.marker_actor.GetVisibility()  # boxed in the view, around the plate
-    np.testing.assert_allclose(np.asarray(window.marker.points).mean(axis=0), lat.positions[index], atol=1e-4)
+    assert window.view.selection_actor.GetVisibility()  # marked in the view, around the plate
+    np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.positions[index], atol=1e-4)
     weight = model_of(window, window.published.snapshot).out.weight[5, 7].item()
     assert f"{window.frame.reflectors.weight[index]:+.5f}" in window.inspector.text()
     assert window.frame.reflectors.weight[index] == pytest.approx(weight, abs=1e-7)
