@@ -161,9 +161,11 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
             results.put_nowait(item)
         except queue.Full:  # the window is behind: drop the oldest, keep the newest
             with contextlib.suppress(queue.Empty):
-                results.get_nowait()
+                results.get_nowait()  # may find nothing: the oldest can still be in this process's feeder thread
+            # so wait for room rather than lose this one (a pause's or a prompt's snapshot must arrive); a window
+            # gone for a second gets nothing
             with contextlib.suppress(queue.Full):
-                results.put_nowait(item)
+                results.put(item, timeout=1.0)
 
     publish(trainer.snapshot())
     parent = mp.parent_process()
