@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -48,14 +47,6 @@ class AppOptions:
     size: tuple[int, int] = (1600, 960)
 
 
-def leave_a_core_to_training() -> None:
-    """Mesa's software rasterizer (llvmpipe) draws with one thread per core by default and then fights the
-    training process for its core. One fewer is faster for both on 2 cores (scripts/bench_app.py: 6.6 ->
-    8.0 frames/s and train_ratio 0.60 -> 0.88). Read once, when the first GL context is made; a value
-    the user set wins; hardware GL ignores it."""
-    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
-
-
 def native_render_window() -> dict:
     """On Linux, VTK's X11 window, which draws straight into the view's native child window, whatever
     VTK_DEFAULT_OPENGL_WINDOW says (offscreen work and the tests set it to EGL, which would draw nowhere).
@@ -87,7 +78,6 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frames_drawn = 0
         self._before_presenting = QtCore.Qt.WindowNoState  # the window's state before F11
         self.resize(*options.size)
-        leave_a_core_to_training()
 
         # lighting="none": setup() adds the one headlight the offscreen renders use; pyvista's five-light kit
         # on top of it cost ~30 ms a frame on software GL and lit the window differently from the stills
