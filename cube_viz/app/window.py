@@ -355,7 +355,10 @@ class CubeWindow(QtWidgets.QMainWindow):
             from cube_viz.render.snapshot_image import render_image
 
             w, h = (int(v) for v in choice.split("x"))
-            img = render_image(self.spec, self.frame, (w, h), "iso", transparent)
+            hidden = [name for name, box in self.toggles.items() if not box.isChecked() and name != "chart"]
+            chart = self._chart_into if self.chart.visible else None
+            img = render_image(self.spec, self.frame, (w, h), self.plotter.camera, transparent, hidden, self.selected,
+                               chart)
         import imageio.v3 as iio
 
         iio.imwrite(path, img)
@@ -428,6 +431,13 @@ class CubeWindow(QtWidgets.QMainWindow):
             return
         self._chart_time = now
         self.chart.update(self.published.step, self.published.losses, self.worker.info.batches_per_epoch)
+
+    def _chart_into(self, plotter, text_scale: float) -> None:
+        """The loss chart as the window shows it, in another plotter (a screenshot at a chosen size)."""
+        chart = LossChart(plotter, len(self.spec.vocab), text_scale)
+        if self.published is not None:
+            chart.update(self.published.step, self.published.losses, self.worker.info.batches_per_epoch)
+        chart.show_step(None if self.scrub is None else self.frame.step)
 
     def _render_started(self, *_) -> None:
         self._render_start = time.perf_counter()

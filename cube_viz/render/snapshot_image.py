@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
+import pyvista as pv
+import vtk
 
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, offscreen_plotter, set_camera
 from cube_viz.scene.frame import CubeSpec, Frame
 
 
-def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: str = "iso",
-                 transparent: bool = False) -> np.ndarray:
-    """(H, W, 3 or 4) uint8 picture of the frame, rendered at exactly `size` (text and lines scaled with it)."""
+def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: str | vtk.vtkCamera = "iso",
+                 transparent: bool = False, hidden: Iterable[str] = (), marked: int | None = None,
+                 extra: Callable[[pv.Plotter, float], object] | None = None) -> np.ndarray:
+    """(H, W, 3 or 4) uint8 picture of the frame, rendered at exactly `size` (text and lines scaled with it).
+
+    camera: a preset name, or a camera to copy (a window's view as the user turned it); hidden: elements
+    not drawn (see CubeView.set_visible); marked: a reflector shown selected; extra(plotter, text_scale):
+    adds what a front end draws beside the cube (the window's loss chart).
+    """
     plotter = offscreen_plotter(size)
     try:
         view = CubeView(plotter, spec, text_scale=size[1] / 1080)
         view.update(frame)
-        set_camera(plotter, spec.lattice, camera)
+        for element in hidden:
+            view.set_visible(element, False)
+        view.mark(marked)
+        if extra is not None:
+            extra(plotter, size[1] / 1080)
+        if isinstance(camera, str):
+            set_camera(plotter, spec.lattice, camera)
+        else:
+            plotter.camera.DeepCopy(camera)  # parallel scale is a world height: the same framing at any size
+            plotter.renderer.ResetCameraClippingRange()
         if transparent:  # the gradient would be opaque: clear to alpha 0, keep only the cube's own pixels
             plotter.renderer.GradientBackgroundOff()
             plotter.renderer.SetBackgroundAlpha(0.0)

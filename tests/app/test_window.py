@@ -216,6 +216,29 @@ def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_
     assert img.shape[2] == 4 and img[..., :3].std() > 8
 
 
+def test_a_screenshot_at_a_chosen_size_is_the_view_as_the_user_left_it(qtbot, window, tmp_path):
+    """The camera as turned, the elements hidden, the loss chart: not a fresh default view."""
+    from cube_viz.render.snapshot_image import render_image
+
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.step > 0, timeout=5000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)
+    qtbot.wait(300)  # the chart draws the paused run's losses
+    window.camera("top")
+    window.toggles["rays"].setChecked(False)
+    window.shot_size.setCurrentText("1920x1080")
+    shot = iio.imread(window.save_screenshot(tmp_path / "shot.png")).astype(float)
+    size = (1920, 1080)
+    top = render_image(window.spec, window.frame, size, "top", hidden=["rays"]).astype(float)
+    iso = render_image(window.spec, window.frame, size, "iso", hidden=["rays"]).astype(float)
+    rays = render_image(window.spec, window.frame, size, "top").astype(float)
+    cube = np.s_[:800, :1200]  # the loss chart sits at the lower right
+    assert np.abs(shot[cube] - top[cube]).mean() < 0.2 * np.abs(shot[cube] - iso[cube]).mean()
+    assert np.abs(shot[cube] - top[cube]).mean() < 0.2 * np.abs(shot[cube] - rays[cube]).mean()
+    chart = np.s_[-250:-60, -580:-80]  # inside the chart: its axes and losses, where the cube render is dark
+    assert np.abs(shot[chart] - top[chart]).mean() > 10
+
+
 def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, window):
     window.history = collections.deque(maxlen=30)  # a short ring buffer, full within a second
     qtbot.waitUntil(lambda: len(window.history) == 30, timeout=10000)
