@@ -356,7 +356,8 @@ class CubeWindow(QtWidgets.QMainWindow):
 
             w, h = (int(v) for v in choice.split("x"))
             hidden = [name for name, box in self.toggles.items() if not box.isChecked() and name != "chart"]
-            chart = self._chart_into if self.chart.visible else None
+            chart = (lambda plotter, scale: self._draw_chart(LossChart(plotter, len(self.spec.vocab), scale))) \
+                if self.chart.visible else None
             img = render_image(self.spec, self.frame, (w, h), self.plotter.camera, transparent, hidden, self.selected,
                                chart)
         import imageio.v3 as iio
@@ -415,8 +416,10 @@ class CubeWindow(QtWidgets.QMainWindow):
     def _show(self, frame: Frame) -> None:
         self.frame = frame
         self.view.update(frame)
-        self._chart()
-        self.chart.show_step(None if self.scrub is None else frame.step)
+        redraw = time.perf_counter() - self._chart_time >= CHART_SECONDS
+        if redraw:
+            self._chart_time = time.perf_counter()
+        self._draw_chart(self.chart, losses=redraw)
         self._inspect()
         if self.movie is not None:
             self.movie.add(grab(self.plotter))  # renders this frame, on screen too
@@ -425,19 +428,11 @@ class CubeWindow(QtWidgets.QMainWindow):
         loss = "-" if math.isnan(frame.loss) else f"{frame.loss:.3f}"
         self.setWindowTitle(f"cube-viz — step {frame.step} · epoch {frame.epoch + 1} · loss {loss}")
 
-    def _chart(self) -> None:
-        now = time.perf_counter()
-        if self.published is None or now - self._chart_time < CHART_SECONDS:
-            return
-        self._chart_time = now
-        self.chart.update(self.published.step, self.published.losses, self.worker.info.batches_per_epoch)
-
-    def _chart_into(self, plotter, text_scale: float) -> None:
-        """The loss chart as the window shows it, in another plotter (a screenshot at a chosen size)."""
-        chart = LossChart(plotter, len(self.spec.vocab), text_scale)
-        if self.published is not None:
+    def _draw_chart(self, chart: LossChart, losses: bool = True) -> None:
+        """The losses so far (unless not `losses`), and the step shown while history is scrubbed."""
+        if losses and self.published is not None:
             chart.update(self.published.step, self.published.losses, self.worker.info.batches_per_epoch)
-        chart.show_step(None if self.scrub is None else self.frame.step)
+        chart.show_step(None if self.scrub is None or self.frame is None else self.frame.step)
 
     def _render_started(self, *_) -> None:
         self._render_start = time.perf_counter()
