@@ -15,3 +15,12 @@ def writable(path: str, what: str) -> Path:
     if not p.parent.is_dir():
         raise UserError(f"{what} folder does not exist: {p.parent}")
     return p
+
+
+def unused(stem: str, suffix: str, folder: Path = Path(".")) -> Path:
+    """folder/stem + suffix, or stem-2, stem-3, ... if taken: a new file never replaces an earlier one."""
+    path, n = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path.resolve()

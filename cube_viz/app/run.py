@@ -13,6 +13,8 @@ from typing import Any
 from cube_viz.app.paths import writable
 from cube_viz.errors import UserError
 
+MAX_SPEED = 1000  # the speed slider's top
+MAX_EXIT_AFTER = 1_000_000  # seconds; Qt's timers count milliseconds in 32 bits
 NO_DISPLAY_HINT = "use `cube-viz record OUT.mp4` or `cube-viz screenshot OUT.png` to render without one"
 
 
@@ -22,7 +24,8 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
                    help="prompt whose light is traced (default: a held-out corpus sentence)")
     g.add_argument("--save", metavar="PATH", help="write a checkpoint here when the window closes")
-    g.add_argument("--speed", type=float, default=60.0, metavar="STEPS", help="training steps per second (default 60)")
+    g.add_argument("--speed", type=float, default=60.0, metavar="STEPS",
+                   help=f"training steps per second, up to {MAX_SPEED} (default 60)")
     g.add_argument("--paused", action="store_true", help="open paused")
     g.add_argument("--exit-after", type=float, metavar="SECONDS",
                    help="close the window after this long (kiosks, tests)")
@@ -64,10 +67,12 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     shot = writable(args.screenshot_on_exit, "--screenshot-on-exit") if args.screenshot_on_exit else None
     if args.checkpoint and not Path(args.checkpoint).is_file():
         raise UserError(f"checkpoint not found: {args.checkpoint}")
-    if args.exit_after is not None and args.exit_after <= 0:
-        raise UserError("--exit-after must be positive")
-    if args.speed <= 0:
-        raise UserError("--speed must be positive")
+    if shot is not None and shot.suffix.lower() != ".png":
+        raise UserError(f"--screenshot-on-exit must end in .png: {shot}")
+    if args.exit_after is not None and not 0 < args.exit_after <= MAX_EXIT_AFTER:
+        raise UserError(f"--exit-after must be a number of seconds above 0 and at most {MAX_EXIT_AFTER:,}")
+    if not 0 < args.speed <= MAX_SPEED:
+        raise UserError(f"--speed must be a number of training steps per second above 0 and at most {MAX_SPEED}")
     check_display()
 
     from cube_viz.app.worker import TrainingWorker

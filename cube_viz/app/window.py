@@ -20,6 +20,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
 from cube_viz.app.loss_chart import LossChart
+from cube_viz.app.paths import unused
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
@@ -28,6 +29,7 @@ from cube_viz.scene.frame import CubeSpec, Frame, build_frame
 from cube_viz.scene.wall import rank
 
 TICK_MS = 33
+MOVIE_FPS = 30  # the Record button's movies play in real time at this rate
 HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
 CYCLE_SECONDS = 4.0
 MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
@@ -75,6 +77,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frame: Frame | None = None
         self.selected: int | None = None
         self.movie = None
+        self._movie_start = 0.0  # when the movie began (perf_counter seconds)
         self.frames_drawn = 0
         self._before_presenting = QtCore.Qt.WindowNoState  # the window's state before F11
         self.resize(*options.size)
@@ -218,7 +221,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         shots.addWidget(self.transparent)
         layout.addLayout(shots)
         row = QtWidgets.QHBoxLayout()
-        row.addWidget(button("Screenshot", "save a PNG of this view (S)", self.save_screenshot))
+        row.addWidget(button("Screenshot", "save a PNG of this view (S)", lambda: self.save_screenshot()))
         self.record_button = button("Record", "start / stop an MP4 of the view (M)", self.toggle_movie)
         row.addWidget(self.record_button)
         row.addWidget(button("Help", "keyboard shortcuts (H)", self.toggle_help))
@@ -252,7 +255,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         keys = {"Space": self.toggle_play, "N": self.single_step, "+": lambda: self._nudge_speed(10),
                 "=": lambda: self._nudge_speed(10), "-": lambda: self._nudge_speed(-10), "R": self.reset,
                 "1": lambda: self.camera("iso"), "2": lambda: self.camera("front"), "3": lambda: self.camera("side"),
-                "4": lambda: self.camera("top"), "End": self.go_live, "S": self.save_screenshot,
+                "4": lambda: self.camera("top"), "End": self.go_live, "S": lambda: self.save_screenshot(),
                 "M": self.toggle_movie, "H": self.toggle_help, "F1": self.toggle_help, "F11": self.toggle_presenting}
         for name, key in (("rays", "Y"), ("gel", "G"), ("waves", "W"), ("biases", "B"), ("wall", "L"),
                           ("legend", "E"), ("chart", "C")):
@@ -345,8 +348,13 @@ class CubeWindow(QtWidgets.QMainWindow):
             self._show(build_frame(self.spec, self.published.snapshot, self.published.knocked))
 
     def save_screenshot(self, path: Path | None = None) -> Path | None:
+        """A PNG of the view at the size chosen in the panel (default path: a new file in the current folder);
+        None, with the reason in the status line, when there is nothing to draw yet or it cannot be written."""
+        if self.frame is None:
+            self.status.setText("screenshot: nothing drawn yet")
+            return None
         if path is None:
-            path = Path(f"cube-viz-step{self.frame.step if self.frame else 0}.png").resolve()
+            path = unused(f"cube-viz-step{self.frame.step}", ".png")
         choice = self.shot_size.currentText()
         transparent = self.transparent.isChecked()
         if choice == "window":
@@ -362,7 +370,11 @@ class CubeWindow(QtWidgets.QMainWindow):
                                chart)
         import imageio.v3 as iio
 
-        iio.imwrite(path, img)
+        try:
+            iio.imwrite(path, img, extension=".png")
+        except OSError as e:
+            self.status.setText(f"screenshot not saved: {e}")
+            return None
         self.status.setText(f"screenshot: {path}")
         return path
 
@@ -370,18 +382,35 @@ class CubeWindow(QtWidgets.QMainWindow):
         from cube_viz.render.movie import MovieWriter
 
         if self.movie is None:
-            path = Path(f"cube-viz-{time.strftime('%Y%m%d-%H%M%S')}.mp4").resolve()
-            self.movie = MovieWriter(path, 1000 / TICK_MS)
+            path = unused(f"cube-viz-{time.strftime('%Y%m%d-%H%M%S')}", ".mp4")
+            self.movie = MovieWriter(path, MOVIE_FPS)
+            self._movie_start = time.perf_counter()
             self.record_button.setText("Stop")
             self.status.setText(f"recording {path}")
         else:
             self.movie.close()
-            self.status.setText(f"movie: {self.movie.path} ({self.movie.frames} frames)")
+            seconds = self.movie.frames / MOVIE_FPS
+            self.status.setText(f"movie: {self.movie.path} ({seconds:.1f} s)" if self.movie.frames else
+                                "movie: stopped before its first frame, nothing written")
             self.movie = None
             self.record_button.setText("Record")
 
+    def _record(self) -> None:
+        """The view, as many times as the movie needs to play in real time: a frame that took 100 ms to draw
+        fills three of its 30 a second. Also while paused, so that turning the cube is recorded."""
+        due = int((time.perf_counter() - self._movie_start) * MOVIE_FPS) + 1 - self.movie.frames
+        if due > 0:
+            image = grab(self.plotter)  # renders the view, on screen too
+            for _ in range(due):
+                self.movie.add(image)
+
     # --- the timer -----------------------------------------------------------------------------
     def _tick(self) -> None:
+        self._follow_training()
+        if self.movie is not None:
+            self._record()
+
+    def _follow_training(self) -> None:
         published = self.worker.latest()
         if published is not None:
             self.published = published
@@ -421,9 +450,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             self._chart_time = time.perf_counter()
         self._draw_chart(self.chart, losses=redraw)
         self._inspect()
-        if self.movie is not None:
-            self.movie.add(grab(self.plotter))  # renders this frame, on screen too
-        else:
+        if self.movie is None:  # (a recording window renders as it grabs the frame: see _record)
             self.plotter.Render()  # one render, in the next paint (a render() here would render twice)
         loss = "-" if math.isnan(frame.loss) else f"{frame.loss:.3f}"
         self.setWindowTitle(f"cube-viz — step {frame.step} · epoch {frame.epoch + 1} · loss {loss}")
@@ -530,12 +557,15 @@ class CubeWindow(QtWidgets.QMainWindow):
     # --- closing -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self.timer.stop()
-        if self.options.screenshot_on_exit is not None and self.frame is not None:
-            self.save_screenshot(self.options.screenshot_on_exit)
-        if self.movie is not None:
-            self.toggle_movie()
-        message = self.worker.stop()  # the training process saves --save itself
-        if message:
-            print(message)
+        try:
+            if self.options.screenshot_on_exit is not None:
+                self.save_screenshot(self.options.screenshot_on_exit)
+                print(self.status.text())
+            if self.movie is not None:
+                self.toggle_movie()
+        finally:  # whatever happened above, training stops and --save is written
+            message = self.worker.stop()  # the training process saves --save itself
+            if message:
+                print(message)
         self.plotter.close()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ import torch
 import vtk
 
 pytest.importorskip("pytestqt")
-from qtpy import QtCore, QtGui
+from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.app.window import AppOptions, CubeWindow
 from cube_viz.app.worker import TrainingWorker
@@ -269,18 +269,35 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     assert not window.view.banner.GetInput()
 
 
-def test_record_button_writes_an_mp4_of_the_view(qtbot, window, tmp_path, monkeypatch):
+def test_record_button_writes_an_mp4_of_the_view_that_plays_in_real_time(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the movie is written to the working folder
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
     qtbot.mouseClick(window.record_button, QtCore.Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.movie is not None and window.movie.frames >= 5, timeout=10000)
+    start = time.perf_counter()
+    qtbot.wait(2500)
     qtbot.mouseClick(window.record_button, QtCore.Qt.LeftButton)
+    recorded = time.perf_counter() - start
     (path,) = tmp_path.glob("cube-viz-*.mp4")
     with imageio.get_reader(path) as reader:
+        fps = reader.get_meta_data()["fps"]
         frames = [frame for frame in reader]  # (list() would ask the reader its length: inf)
     w, h = window.plotter.ren_win.GetSize()
-    assert len(frames) >= 5 and frames[-1].shape == (h - h % 2, w - w % 2, 3)  # H.264 needs even sizes
+    assert frames[-1].shape == (h - h % 2, w - w % 2, 3)  # H.264 needs even sizes
     assert frames[-1].std() > 8  # the view, not a blank frame
+    assert abs(len(frames) / fps - recorded) < 0.2 * recorded  # as long as the recording took, however slow the frames
+    assert f"{len(frames) / fps:.1f} s" in window.status.text()
+
+
+def test_the_screenshot_button_writes_a_new_png_each_time(qtbot, window, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.published.playing is False, timeout=5000)
+    button = next(b for b in window.panel.findChildren(QtWidgets.QPushButton) if b.text() == "Screenshot")
+    qtbot.mouseClick(button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(button, QtCore.Qt.LeftButton)  # the same step: a second file, not the first overwritten
+    shots = sorted(tmp_path.glob("cube-viz-step*.png"))
+    assert len(shots) == 2 and all(iio.imread(p).std() > 8 for p in shots)
 
 
 def timer_lags(qtbot, seconds: float) -> np.ndarray:
@@ -347,3 +364,14 @@ def test_a_run_that_cannot_start_is_a_one_line_error_before_any_window():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == ["cube-viz: error: prompt 'zzz qqq' has no word the model knows"]
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--speed", "inf"], "--speed"), (["--speed", "5000"], "--speed"), (["--speed", "0"], "--speed"),
+    (["--exit-after", "nan"], "--exit-after"), (["--exit-after", "1e10"], "--exit-after"),
+    (["--screenshot-on-exit", "final"], "--screenshot-on-exit"),
+])
+def test_bad_window_flags_are_a_one_line_error(flags, named):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    r = subprocess.run([sys.executable, "-m", "cube_viz", *flags], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and named in r.stderr, r.stderr
