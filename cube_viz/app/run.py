@@ -6,6 +6,7 @@ import argparse
 import ctypes
 import ctypes.util
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,11 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         window = CubeWindow(worker, AppOptions(args.exit_after, shot))
     finally:
         splash.close()
+    # Ctrl-C in the terminal closes the window as its close button does: training stops, --save is written
+    # (Python runs the handler between the window's timer ticks)
+    signal.signal(signal.SIGINT, lambda *_: window.close())
     window.show()
+    saving = f" (the model is saved to {save})" if save else ""
+    print(f"cube-viz: the window is open; close it or press Ctrl-C here to stop{saving}", flush=True)
     app.exec()
     return 0

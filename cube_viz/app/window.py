@@ -77,6 +77,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.frame: Frame | None = None
         self.selected: int | None = None
         self.movie = None
+        self._worker_gone = False  # the training process died (said once)
         self._movie_start = 0.0  # when the movie began (perf_counter seconds)
         self.frames_drawn = 0
         self._before_presenting = QtCore.Qt.WindowNoState  # the window's state before F11
@@ -412,8 +413,12 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _follow_training(self) -> None:
         published = self.worker.latest()
+        if published is None and not self.worker.process.is_alive() and not self._worker_gone:
+            self._worker_gone = True
+            self.status.setText(f"training stopped: its process exited (code {self.worker.process.exitcode})")
         if published is not None:
             self.published = published
+            self.play_button.setText("Pause" if self.worker.playing else "Play")  # it pauses itself on divergence
             if published.message:
                 self.status.setText(published.message)
             if self.scrub is not None and len(self.history) == self.history.maxlen:

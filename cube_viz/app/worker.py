@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import queue
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ class Published:
     playing: bool
     message: str | None = None  # a problem to show (bad prompt, divergence)
     knocked: np.ndarray | None = None  # (N,) bool: reflectors knocked out in this (damaged) snapshot
+    commands: int = 0  # commands the process had taken when it published this
 
 
 class TrainingWorker:
@@ -64,6 +66,7 @@ class TrainingWorker:
         self._info: RunInfo | None = None
         self.steps_per_second, self.playing = steps_per_second, playing
         self.current: Published | None = None
+        self.sent = 0  # commands sent
 
     @property
     def info(self) -> RunInfo:
@@ -92,6 +95,7 @@ class TrainingWorker:
         elif command in ("play", "pause", "step"):
             self.playing = command == "play"
         self.commands.put((command, args))
+        self.sent += 1
 
     def latest(self) -> Published | None:
         newest = None
@@ -104,6 +108,8 @@ class TrainingWorker:
                 newest = payload
         if newest is not None:
             self.current = newest
+            if newest.commands == self.sent:  # it has seen every command: whether it plays is its own word
+                self.playing = newest.playing  # (it pauses itself when training diverges)
         return newest
 
     def stop(self, timeout: float = 30.0) -> str | None:
@@ -129,6 +135,7 @@ class TrainingWorker:
 
 def serve(overrides, checkpoint, steps_per_second, playing, save, commands, startup, results) -> None:
     """The training process: build the trainer, then train and publish until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal closes the window, which stops this
     import torch
 
     from cube_viz.config import TrainConfig
@@ -152,11 +159,11 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
     group = trainer.optimizer.param_groups[0]
     startup.put(("hello", RunInfo(trainer.initial_parameters(), trainer.dataset.vocab.words, float(group["lr"]),
                                   float(group["weight_decay"]), trainer.batches_per_epoch)))
-    steps_done = 0
+    steps_done = taken = 0  # steps trained, commands taken
 
     def publish(snapshot, before=None, message=None, knocked=None) -> None:
         item = ("published", Published(snapshot, before, np.asarray(trainer.history[-HISTORY_TAIL:], np.float32),
-                                       trainer.step_count, steps_done, playing, message, knocked))
+                                       trainer.step_count, steps_done, playing, message, knocked, taken))
         try:
             results.put_nowait(item)
         except queue.Full:  # the window is behind: drop the oldest, keep the newest
@@ -178,6 +185,7 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
                 command, args = commands.get_nowait()
             except queue.Empty:
                 break
+            taken += 1
             if command == "stop":
                 message = None
                 if save is not None:

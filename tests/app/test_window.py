@@ -375,3 +375,15 @@ def test_bad_window_flags_are_a_one_line_error(flags, named):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     r = subprocess.run([sys.executable, "-m", "cube_viz", *flags], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and named in r.stderr, r.stderr
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_and_keeps_the_run(tmp_path):
+    ckpt = tmp_path / "m.pt"
+    app = subprocess.Popen([sys.executable, "-m", "cube_viz", "run", *FAST, "--exit-after", "90", "--save", str(ckpt)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "the window is open" in app.stdout.readline()
+    time.sleep(2)  # training
+    app.send_signal(subprocess.signal.SIGINT)
+    out, err = app.communicate(timeout=60)
+    assert app.returncode == 0 and "Traceback" not in err, err[-1000:]
+    assert torch.load(ckpt, weights_only=True)["step"] > 0 and "checkpoint:" in out

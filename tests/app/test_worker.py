@@ -22,3 +22,19 @@ def test_a_window_slow_to_start_still_gets_the_run_s_start():
         assert worker.current is not None
     finally:
         worker.stop()
+
+
+def test_a_run_that_diverges_is_reported_paused():
+    """Training pauses itself on divergence: the window's play state must follow (its button said Pause)."""
+    worker = TrainingWorker(dict(SMALL, optimizer="sgd", lr=1e6), steps_per_second=200)
+    try:
+        assert worker.info.vocab  # the run started
+        deadline = time.time() + 60
+        while worker.playing and time.time() < deadline:
+            worker.latest()
+            time.sleep(0.05)
+        assert not worker.playing and "diverged" in worker.current.message
+        worker.send("play")  # a command it has not answered yet: the window's word stands until it has
+        assert worker.playing
+    finally:
+        worker.stop()
