@@ -11,6 +11,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, replace
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.view import grab, set_camera, setup
 from cube_viz.scene.frame import CubeSpec, Frame, build_frame
+from cube_viz.scene.lattice import slab_title
 from cube_viz.scene.wall import rank
 
 TICK_MS = 33
@@ -75,7 +77,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.scrub: int | None = None  # index into history while scrubbing, None = live
         self.cycle: tuple[object, object, float] | None = None  # (before, after, start time) of a single step
         self.frame: Frame | None = None
-        self.selected: int | None = None
+        self.selected: tuple[str, int] | None = None  # ("reflector" | "bias" | "word", index)
         self.movie = None
         self._worker_gone = False  # the training process died (said once)
         self._movie_start = 0.0  # when the movie began (perf_counter seconds)
@@ -367,7 +369,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             hidden = [name for name, box in self.toggles.items() if not box.isChecked() and name != "chart"]
             chart = (lambda plotter, scale: self._draw_chart(LossChart(plotter, len(self.spec.vocab), scale))) \
                 if self.chart.visible else None
-            img = render_image(self.spec, self.frame, (w, h), self.plotter.camera, transparent, hidden, self.selected,
+            img = render_image(self.spec, self.frame, (w, h), self.plotter.camera, transparent, hidden, self._marked(),
                                chart)
         import imageio.v3 as iio
 
@@ -497,63 +499,82 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.pick(x, y)
         self._pick_from = None
 
-    def select(self, reflector: int) -> None:
-        """Inspect reflector `reflector` (its index in the lattice) and mark it in the view."""
-        self.selected = reflector
-        self.view.mark(reflector)
+    def select(self, index: int, kind: str = "reflector") -> None:
+        """Inspect a reflector, a bias or a wall word (`index` among its kind, lattice order or word id) and
+        mark a plate in the view; the inspector follows it from frame to frame."""
+        self.selected = (kind, index)
+        self.view.mark(self._marked())
         self._inspect()
         self.plotter.Render()
 
+    def _marked(self) -> np.ndarray | None:
+        """The centre (3,) of the selected plate; None when none is selected."""
+        kind, i = self.selected or (None, 0)
+        lat = self.spec.lattice
+        return {"reflector": lat.positions, "bias": lat.bias_positions}[kind][i] if kind in ("reflector", "bias") \
+            else None
+
     def pick(self, x: int, y: int) -> None:
-        """Select the reflector (or wall word) under display position (x, y), VTK coordinates."""
+        """Select the wall word, reflector or bias under display position (x, y), VTK coordinates. Words
+        first: they are drawn over the slabs in front of them."""
+        word = self.view.word_at(x, y)
+        if word is not None:
+            self.select(word, "word")
+            return
         picker = vtk.vtkCellPicker()
         picker.SetTolerance(0.002)
         picker.PickFromListOn()
-        picker.AddPickList(self.plotter.actors["reflectors"])
+        plates = {"reflector": self.plotter.actors["reflectors"], "bias": self.plotter.actors["biases"]}
+        for actor in plates.values():
+            picker.AddPickList(actor)
         if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetCellId() >= 0:
-            self.select(int(picker.GetCellId()))
-            return
-        word = self.view.word_at(x, y)
-        if word is not None and self.frame is not None and self.frame.probs is not None:
-            probs = self.frame.probs
-            place = rank(probs, word)
-            self.selected = None  # the word's facts stay in the inspector (it no longer follows a reflector)
-            self.view.mark(None)
-            self._show_histories(False)
-            self.plotter.Render()
-            self.inspector.setText(f"<b>word</b> “{self.spec.vocab[word]}” (id {word})<br>"
-                                   f"probability {probs[word]:.4f}, rank {place} of {len(probs)}")
+            kind = next(k for k, actor in plates.items() if actor is picker.GetActor())
+            self.select(int(picker.GetCellId()), kind)  # cell i of a plate mesh is plate i
 
     def _inspect(self) -> None:
-        i = self.selected
-        if i is None or self.frame is None:
+        """The selection's facts in the panel, as of the frame on screen."""
+        if self.selected is None or self.frame is None:
+            return
+        kind, i = self.selected
+        if kind == "word":
+            self._show_histories(False)
+            self.inspector.setText(self._word_facts(i))
             return
         lat = self.spec.lattice
-        layer, row, col = lat.slabs[lat.layer[i]].name, int(lat.row[i]), int(lat.col[i])
-        flat = int(lat.param_index[i])
-        w, g = float(self.frame.reflectors.weight[i]), float(self.frame.reflectors.grad[i])
+        plates = self.frame.reflectors if kind == "reflector" else self.frame.biases
+        w, g = float(plates.weight[i]), float(plates.grad[i])
+        layer = (lat.layer if kind == "reflector" else lat.bias_layer)[i]
+        slab, row = lat.slabs[layer], int((lat.row if kind == "reflector" else lat.bias_row)[i])
+        flat = int((lat.param_index if kind == "reflector" else lat.bias_param_index)[i])
         shown = len(self.history) if self.scrub is None else self.scrub + 1
         recent = list(self.history)[max(0, shown - 40):shown]  # up to the snapshot on screen
-        weights = np.array([s.params.flat[flat] for s in recent])
-        updates = np.array([s.updates.flat[flat] for s in recent])
         probe = recent[-1].probe if recent else None
-        contribution = ""
-        if probe is not None and lat.layer[i] > 0:
-            a = float(probe.post[lat.layer[i] - 1][col])
-            contribution = (f"<br>contribution to the prompt: a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
-                            f" = {a * w:+.5f}")
-        if layer == "embed":
-            link = f"word “{self.spec.vocab[row]}”, embedding dim {col}"
-        elif layer == "out":
-            link = f"hidden unit {col} → word “{self.spec.vocab[row]}”"
+        unit = f"word “{escape(self.spec.vocab[row])}”" if slab.name in ("embed", "out") else f"unit {row}"
+        if kind == "bias":
+            head = f"<b>{slab_title(slab.name)}</b>: bias of {unit}<br>(added to {unit}'s input)"
+            contribution = ""
         else:
-            link = f"input unit {col} → output unit {row}"
-        self.inspector.setText(
-            f"<b>{layer}</b> row {row}, col {col}<br>({link})"
-            f"<br>weight <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}")
-        self.weight_history.set_values(weights)
-        self.update_history.set_values(updates)
+            col = int(lat.col[i])
+            link = {"embed": f"embedding dim {col} of {unit}", "out": f"hidden unit {col} → {unit}"}.get(
+                slab.name, f"input unit {col} → output unit {row}")
+            head = f"<b>{slab_title(slab.name)}</b> row {row}, col {col}<br>({link})"
+            contribution = ""
+            if probe is not None and layer > 0:
+                a = float(probe.post[layer - 1][col])
+                contribution = (f"<br>contribution to the prompt:<br>a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
+                                f" = {a * w:+.5f}")
+        self.inspector.setText(f"{head}<br>{'bias' if kind == 'bias' else 'weight'} <b>{w:+.5f}</b>"
+                               f"<br>gradient {g:+.2e}{contribution}")
+        self.weight_history.set_values(np.array([s.params.flat[flat] for s in recent]))
+        self.update_history.set_values(np.array([s.updates.flat[flat] for s in recent]))
         self._show_histories(True)
+
+    def _word_facts(self, word: int) -> str:
+        name = f"<b>word</b> “{escape(self.spec.vocab[word])}” (id {word})"
+        probs = self.frame.probs
+        if probs is None:
+            return f"{name}<br>no prediction on screen"
+        return f"{name}<br>probability {probs[word]:.3g}, rank {rank(probs, word)} of {len(probs)}"
 
     def _show_histories(self, on: bool) -> None:
         self.weight_history.setVisible(on)

@@ -11,6 +11,7 @@ from cube_viz.render.words import place_spotlight, spotlight_quad, word_actor, w
 from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
 from cube_viz.scene.gel import gel_positions
+from cube_viz.scene.lattice import slab_title
 from cube_viz.scene.orient import TONE_RANGE
 from cube_viz.scene.rays import ray_count
 from cube_viz.scene.wall import rank
@@ -191,11 +192,11 @@ class CubeView:
             for actor in texts[kind]:
                 actor.GetTextProperty().SetFontSize(max(8, round(size * text_scale)))
 
-    def mark(self, reflector: int | None) -> None:
-        """Cross-hairs on reflector `reflector` (its index in the lattice); None: no mark."""
-        self.selection_actor.SetVisibility(reflector is not None)
-        if reflector is not None:
-            self.selection.points[:] = self.spec.lattice.positions[reflector] + self._unit_mark
+    def mark(self, at: np.ndarray | None) -> None:
+        """Cross-hairs on the plate at world point `at` (3,) (a reflector's or a bias's centre); None: no mark."""
+        self.selection_actor.SetVisibility(at is not None)
+        if at is not None:
+            self.selection.points[:] = np.asarray(at, np.float32) + self._unit_mark
 
     def set_visible(self, element: str, on: bool) -> None:
         """Show or hide rays, gel, waves, biases, wall or legend."""
@@ -222,12 +223,10 @@ class CubeView:
         their text through a label-placement mapper that cost ~10 ms a frame on software GL.
         """
         lat = self.spec.lattice
-        names = {"embed": "embedding", "out": "output"}
         labels = []
         for i, slab in enumerate(lat.slabs):
-            label = names.get(slab.name) or f"hidden {int(slab.name.split('.')[1]) + 1}"
             actor = vtk.vtkTextActor()
-            actor.SetInput(label)
+            actor.SetInput(slab_title(slab.name))
             position = actor.GetPositionCoordinate()
             position.SetCoordinateSystemToWorld()
             position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 6.0)

@@ -15,12 +15,12 @@ from cube_viz.scene.frame import CubeSpec, Frame
 
 
 def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: str | vtk.vtkCamera = "iso",
-                 transparent: bool = False, hidden: Iterable[str] = (), marked: int | None = None,
+                 transparent: bool = False, hidden: Iterable[str] = (), marked: np.ndarray | None = None,
                  extra: Callable[[pv.Plotter, float], object] | None = None) -> np.ndarray:
     """(H, W, 3 or 4) uint8 picture of the frame, rendered at exactly `size` (text and lines scaled with it).
 
     camera: a preset name, or a camera to copy (a window's view as the user turned it); hidden: elements
-    not drawn (see CubeView.set_visible); marked: a reflector shown selected; extra(plotter, text_scale):
+    not drawn (see CubeView.set_visible); marked: the centre (3,) of a plate shown selected; extra(plotter, text_scale):
     adds what a front end draws beside the cube (the window's loss chart).
     """
     plotter = offscreen_plotter(size)

@@ -53,6 +53,11 @@ class Lattice:
         return tuple(s.name for s in self.slabs)
 
 
+def slab_title(name: str) -> str:
+    """What the picture calls a slab: "embedding", "hidden 1", ..., "output" (parameter "hidden.0" is hidden 1)."""
+    return {"embed": "embedding", "out": "output"}.get(name) or f"hidden {int(name.split('.')[1]) + 1}"
+
+
 def slab_names(layout: Layout) -> list[str]:
     """Layers in the order light passes them: every parameter `X.weight` is a slab named X."""
     return [name.removesuffix(".weight") for name, shape in layout if name.endswith(".weight") and len(shape) == 2]

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from html import escape
 
 import imageio.v2 as imageio
 import imageio.v3 as iio
@@ -150,13 +151,13 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     window.plotter.render()
     click(qtbot, window, display(window, lat.positions[index]))
     qtbot.waitUntil(lambda: window.selected is not None, timeout=3000)
-    assert window.selected == index
+    assert window.selected == ("reflector", index)
     assert window.view.selection_actor.GetVisibility()  # marked in the view, around the plate
     np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.positions[index], atol=1e-4)
     weight = model_of(window, window.published.snapshot).out.weight[5, 7].item()
     assert f"{window.frame.reflectors.weight[index]:+.5f}" in window.inspector.text()
     assert window.frame.reflectors.weight[index] == pytest.approx(weight, abs=1e-7)
-    assert "out</b> row 5, col 7" in window.inspector.text()
+    assert "output</b> row 5, col 7" in window.inspector.text()
     assert f"hidden unit 7 → word “{window.spec.vocab[5]}”" in window.inspector.text()
     recent = list(window.history)[-40:]  # paused: no new snapshots arrive
     expected = [model_of(window, s).out.weight[5, 7].item() for s in recent]
@@ -171,16 +172,38 @@ def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
     window.plotter.render()
     plates = np.array([display(window, p) for p in window.spec.lattice.positions[::97]])
     lo, hi = plates.min(axis=0), plates.max(axis=0)
-    word = next(i for i, p in enumerate(window.spec.wall.positions)  # a word beside the cube on screen
-                if not ((lo <= display(window, p)) & (display(window, p) <= hi)).all())
-    click(qtbot, window, display(window, window.spec.wall.positions[word]))
-    qtbot.waitUntil(lambda: "probability" in window.inspector.text(), timeout=3000)
+    inside = [((lo <= display(window, p)) & (display(window, p) <= hi)).all() for p in window.spec.wall.positions]
     ids = encode_prompt(Vocab(list(window.spec.vocab)), window.frame.prompt, SMALL["context"])
     with torch.no_grad():
         probs = torch.softmax(model_of(window, window.published.snapshot)(torch.tensor(ids)[None])[0], -1).numpy()
-    text = window.inspector.text()
-    assert f"“{window.spec.vocab[word]}” (id {word})" in text
-    assert f"probability {probs[word]:.4f}, rank {int((probs > probs[word]).sum()) + 1} of {len(probs)}" in text
+    for word in (inside.index(False), inside.index(True)):  # a word beside the cube, one drawn over its slabs
+        click(qtbot, window, display(window, window.spec.wall.positions[word]))
+        qtbot.waitUntil(lambda w=word: f"(id {w})" in window.inspector.text(), timeout=3000)
+        text = window.inspector.text()
+        assert window.selected == ("word", word) and f"“{escape(window.spec.vocab[word])}” (id {word})" in text
+        assert f"probability {probs[word]:.3g}, rank {int((probs > probs[word]).sum()) + 1} of {len(probs)}" in text
+
+
+def test_clicking_a_bias_shows_its_true_value(qtbot, window):
+    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.published is not None and not window.published.playing
+                    and window.frame is not None and window.frame.step == window.published.step, timeout=5000)
+    lat = window.spec.lattice
+    out = lat.slabs[-1]
+    index = out.bias.start + 5  # the bias of output word 5
+    window.camera("front")
+    cam = window.plotter.camera
+    cam.position = np.asarray(lat.bias_positions[index]) + np.array([0, -300.0, 0])
+    cam.focal_point = lat.bias_positions[index]
+    cam.parallel_scale = 6.0
+    window.plotter.render()
+    click(qtbot, window, display(window, lat.bias_positions[index]))
+    qtbot.waitUntil(lambda: window.selected == ("bias", index), timeout=3000)
+    bias = model_of(window, window.published.snapshot).out.bias[5].item()
+    assert f"bias <b>{bias:+.5f}</b>" in window.inspector.text()
+    assert f"bias of word “{window.spec.vocab[5]}”" in window.inspector.text()
+    np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.bias_positions[index],
+                               atol=1e-4)
 
 
 def test_knock_out_control_shows_the_damaged_model_and_restores(qtbot, window):
@@ -243,7 +266,7 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     window.history = collections.deque(maxlen=30)  # a short ring buffer, full within a second
     qtbot.waitUntil(lambda: len(window.history) == 30, timeout=10000)
     old = window.history[5]
-    window.selected = 7  # a reflector in the inspector
+    window.selected = ("reflector", 7)  # a reflector in the inspector
     window.timeline.setValue(5)
     window.timeline.sliderMoved.emit(5)  # as a drag of the slider does
     assert window.frame.step == old.step
