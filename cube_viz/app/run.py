@@ -80,7 +80,7 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     # the training process starts first: it loads torch and the corpus while this one loads Qt and VTK
     worker = TrainingWorker(overrides, args.checkpoint, args.speed, playing=not args.paused, save=save)
-    from qtpy import QtWidgets
+    from qtpy import QtCore, QtWidgets
 
     from cube_viz.app.splash import loading_splash
 
@@ -92,9 +92,10 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         window = CubeWindow(worker, AppOptions(args.exit_after, shot))
     finally:
         splash.close()
-    # Ctrl-C in the terminal closes the window as its close button does: training stops, --save is written
-    # (Python runs the handler between the window's timer ticks)
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl-C in the terminal closes the window as its close button does: training stops, --save is written.
+    # Python runs the handler at its next bytecode, which can be inside a render (the window's render
+    # observers are Python): the close waits for the event loop, or it would pull the GL context from under it
+    signal.signal(signal.SIGINT, lambda *_: QtCore.QTimer.singleShot(0, window.close))
     window.show()
     saving = f" (the model is saved to {save})" if save else ""
     print(f"cube-viz: the window is open; close it or press Ctrl-C here to stop{saving}", flush=True)
