@@ -139,7 +139,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         row.addWidget(self.play_button)
         self.step_button = button("Step", "one step, played as a full cycle (N)", self.single_step)
         row.addWidget(self.step_button)
-        row.addWidget(button("Reset", "re-initialise the model (R)", self.reset))
+        row.addWidget(button("Reset", "start the run again: the seed's initial weights, or --checkpoint's (R)",
+                             self.reset))
         layout.addLayout(row)
 
         form = QtWidgets.QFormLayout()
@@ -158,7 +159,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.prompt = QtWidgets.QLineEdit()
         self.prompt.setPlaceholderText("type a prompt, press Enter")
         self.prompt.setToolTip("the wall shows the model's prediction for this prompt at once")
-        self.prompt.returnPressed.connect(lambda: self.worker.send("prompt", self.prompt.text()))
+        self.prompt.returnPressed.connect(self._ask)
         layout.addWidget(QtWidgets.QLabel("prompt"))
         layout.addWidget(self.prompt)
 
@@ -243,8 +244,12 @@ class CubeWindow(QtWidgets.QMainWindow):
         spin.setSingleStep(0.0005)
         spin.setValue(value)
         spin.setToolTip(tip)
-        spin.valueChanged.connect(lambda _: self.worker.send("hyper", self.lr.value() or None, self.wd.value()))
+        spin.setKeyboardTracking(False)  # a value when typing ends, not one per keystroke
+        spin.valueChanged.connect(self._send_hyper)
         return spin
+
+    def _send_hyper(self, *_) -> None:
+        self.worker.send("hyper", self.lr.value(), self.wd.value())
 
     @staticmethod
     def _slider_to_speed(v: int) -> float:
@@ -284,10 +289,8 @@ class CubeWindow(QtWidgets.QMainWindow):
     # --- actions -------------------------------------------------------------------------------
     def toggle_play(self) -> None:
         playing = self.play_button.text() == "Play"
-        if playing and self.knockout.value():
-            self.knockout.blockSignals(True)  # playing trains the intact model: the knock-out view ends
-            self.knockout.setValue(0)
-            self.knockout.blockSignals(False)
+        if playing:
+            self._knockout_ended()  # playing trains the intact model
         self.worker.send("play" if playing else "pause")
         self.play_button.setText("Pause" if playing else "Play")
 
@@ -315,10 +318,28 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.worker.send("ablate", percent / 100)
         self.play_button.setText("Play")
 
+    def _ask(self) -> None:
+        """The prompt box's Enter: the current model's prediction for it, shown live (not in scrubbed history)."""
+        self.worker.send("prompt", self.prompt.text())
+        if self.scrub is not None:
+            self.go_live()
+
+    def _knockout_ended(self) -> None:
+        """The knock-out controls back at none, without asking the run for an intact model again."""
+        self.knockout.blockSignals(True)
+        self.knockout.setValue(0)
+        self.knockout.blockSignals(False)
+        self.knockout_label.setText("knock out reflectors: none")
+
     def reset(self) -> None:
+        """The run from its beginning (the seed's initial weights, or --checkpoint's), keeping what the panel
+        says: the prompt typed, the learning rate and weight decay."""
         self.history.clear()
         self.scrub = None  # the new run is shown live
         self.worker.send("reset")
+        self._send_hyper()
+        if self.prompt.text().strip():
+            self.worker.send("prompt", self.prompt.text())
 
     def _nudge_speed(self, delta: int) -> None:
         self.speed.setValue(min(100, max(0, self.speed.value() + delta)))
@@ -421,6 +442,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         if published is not None:
             self.published = published
             self.play_button.setText("Pause" if self.worker.playing else "Play")  # it pauses itself on divergence
+            if published.knocked is None and self.knockout.value() and published.commands == self.worker.sent:
+                self._knockout_ended()  # a step, prompt or reset showed the intact model
             if published.message:
                 self.status.setText(published.message)
             if self.scrub is not None and len(self.history) == self.history.maxlen:
@@ -428,8 +451,9 @@ class CubeWindow(QtWidgets.QMainWindow):
             self.history.append(published.snapshot)
             self.timeline.setRange(0, len(self.history) - 1)
             self.timeline.setValue(len(self.history) - 1 if self.scrub is None else self.scrub)
-            if published.before is not None:
-                self.cycle = (published.before, published.snapshot, time.perf_counter())
+            # a step's slow cycle, or (a prompt, a knock-out, a reset: what was asked last) no cycle
+            self.cycle = None if published.before is None else (published.before, published.snapshot,
+                                                                 time.perf_counter())
         if self.scrub is not None:
             return
         if self.cycle is not None:

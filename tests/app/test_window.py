@@ -137,6 +137,47 @@ def test_prompt_box_shows_the_models_prediction(qtbot, window):
     qtbot.waitUntil(lambda: "no word the model knows" in window.status.text(), timeout=5000)
 
 
+def test_a_prompt_typed_while_scrubbing_history_is_answered_live(qtbot, window):
+    qtbot.waitUntil(lambda: len(window.history) > 5, timeout=10000)
+    window.scrub_to(2)
+    window.prompt.setText("the dogs eat")
+    qtbot.keyClick(window.prompt, "\r")
+    assert window.scrub is None
+    qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
+
+
+def test_reset_ends_a_step_cycle_and_keeps_the_panels_prompt(qtbot, window):
+    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
+    qtbot.waitUntil(lambda: window.published is not None and not window.published.playing, timeout=5000)
+    window.prompt.setText("the dogs eat")
+    qtbot.keyClick(window.prompt, "\r")
+    qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
+    window.single_step()
+    qtbot.waitUntil(lambda: window.cycle is not None, timeout=5000)  # the step's slow cycle plays ...
+    window.reset()  # ... and the reset model replaces it at once
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.step == 0 and window.published.step == 0,
+                    timeout=10000)
+    qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
+    qtbot.wait(300)
+    assert window.cycle is None and window.frame.step == 0
+    assert window.play_button.text() == "Play"
+
+
+def test_the_knock_out_controls_follow_the_picture(qtbot, window):
+    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
+    qtbot.waitUntil(lambda: window.published is not None and not window.published.playing, timeout=5000)
+    window.knockout.setValue(40)
+    qtbot.waitUntil(lambda: window.frame.knocked is not None, timeout=5000)
+    window.single_step()  # trains the intact model: the damaged view ends, and the controls say so
+    qtbot.waitUntil(lambda: window.published.knocked is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.knockout.value() == 0, timeout=3000)
+    assert window.knockout_label.text() == "knock out reflectors: none"
+    window.knockout.setValue(30)
+    qtbot.waitUntil(lambda: window.frame.knocked is not None, timeout=5000)
+    window.toggle_play()
+    assert window.knockout.value() == 0 and window.knockout_label.text() == "knock out reflectors: none"
+
+
 def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window):
     qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
     qtbot.wait(300)
