@@ -11,6 +11,8 @@ SMOOTH = 50  # steps in the running mean
 BUCKETS = 500  # a line keeps the lowest and highest point of each of this many runs of steps: the chart is
 # ~400 pixels wide in the window, and its 5,000-point lines cost ~10 ms a frame to draw on software GL
 TEXT, GRID = (0.85, 0.88, 0.95), (0.45, 0.5, 0.6, 0.35)
+WIDTHS = {"uniform": 1.5, "raw": 1.0, "mean": 3.0, "cursor": 2.0}  # pixels in a view 1080 high
+DIAMOND = 11.0  # the epoch marks' size, likewise
 
 
 def running_mean(values: np.ndarray, n: int) -> np.ndarray:
@@ -47,14 +49,15 @@ class LossChart:
             axis.GetLabelProperties().SetColor(TEXT)
         # the loss of a model that gives every word the same probability: where training starts from
         self.uniform_loss = float(np.log(vocab_size))
-        self.uniform = self.chart.line([0, 1], [self.uniform_loss] * 2, color=(0.75, 0.8, 0.9, 0.8), width=1.5,
-                                       style="--", label=f"uniform guess, ln {vocab_size}")
-        self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3), width=1)
-        self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347", width=3)
-        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", size=11, style="d",  # not the true word's green
-                                         label="epoch end")
+        self.uniform = self.chart.line([0, 1], [self.uniform_loss] * 2, color=(0.75, 0.8, 0.9, 0.8), style="--",
+                                       label=f"uniform guess, ln {vocab_size}")
+        self.raw = self.chart.line([0, 1], [0, 0], color=(1.0, 0.70, 0.28, 0.3))
+        self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347")
+        self.raw.visible = self.mean.visible = False  # until there are two losses to join
+        # lilac, not the true word's green
+        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", style="d", label="epoch end")
         self.epochs.visible = False  # until an epoch ends in the charted steps
-        self.cursor = self.chart.line([0, 0], [0, 1], color="white", width=2)  # the step a scrubbed view shows
+        self.cursor = self.chart.line([0, 0], [0, 1], color="white")  # the step a scrubbed view shows
         self.cursor.visible = False
         self._span = (0.0, 1.0)  # lowest and highest loss charted
         legend = self.chart.GetLegend()  # lower left: where a falling loss curve never is
@@ -67,7 +70,10 @@ class LossChart:
         plotter.add_chart(self.chart)
 
     def rescale(self, text_scale: float) -> None:
-        """Axis text for a view text_scale x 1080 pixels high (the chart itself is a fixed share of the view)."""
+        """Text, lines and marks for a view text_scale x 1080 pixels high (the chart is a fixed share of it)."""
+        for name, width in WIDTHS.items():
+            getattr(self, name).line_width = width * text_scale
+        self.epochs.marker_size = DIAMOND * text_scale
         for axis in (self.chart.x_axis, self.chart.y_axis):
             axis.label_size = round(18 * text_scale)
             axis.tick_label_size = round(15 * text_scale)
@@ -89,7 +95,9 @@ class LossChart:
 
     def update(self, last_step: int, losses: np.ndarray, batches_per_epoch: int) -> None:
         """losses: (n,) the losses of steps last_step - n + 1 ... last_step."""
+        self.raw.visible = self.mean.visible = len(losses) >= 2  # one loss is no line (and a new run's first)
         if len(losses) < 2:
+            self.epochs.visible = False
             return
         steps = np.arange(last_step - len(losses) + 1, last_step + 1)
         losses = losses.astype(np.float64)

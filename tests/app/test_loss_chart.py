@@ -45,6 +45,17 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     plotter.render()
     x_lo, x_hi = chart.chart.x_range
     assert x_hi < 50  # the old run's marks no longer stretch the axis
+    chart.update(0, losses[:1], bpe)  # a new run's first loss: no line yet, and none of the old run's
+    assert not chart.raw.visible and not chart.mean.visible and not chart.epochs.visible
+    plotter.close()
+
+
+def test_chart_lines_and_marks_scale_with_the_view():
+    plotter = pv.Plotter(off_screen=True)
+    chart = LossChart(plotter, vocab_size=256, text_scale=1.0)
+    thin, mark = chart.mean.line_width, chart.epochs.marker_size
+    chart.rescale(2.0)  # a 4K still
+    assert chart.mean.line_width == 2 * thin and chart.epochs.marker_size == 2 * mark
     plotter.close()
 
 
