@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cube_viz.app.paths import writable
+from cube_viz.config import TrainConfig
 from cube_viz.errors import UserError
 
 MAX_SPEED = 1000  # the speed slider's top
@@ -74,6 +75,7 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         raise UserError(f"--exit-after must be a number of seconds above 0 and at most {MAX_EXIT_AFTER:,}")
     if not 0 < args.speed <= MAX_SPEED:
         raise UserError(f"--speed must be a number of training steps per second above 0 and at most {MAX_SPEED}")
+    TrainConfig.from_dict(overrides, source="flags")  # a bad flag is named first, display or not
     check_display()
 
     from cube_viz.app.worker import TrainingWorker

@@ -160,6 +160,8 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
     startup.put(("hello", RunInfo(trainer.initial_parameters(), trainer.dataset.vocab.words, float(group["lr"]),
                                   float(group["weight_decay"]), trainer.batches_per_epoch)))
     steps_done = taken = 0  # steps trained, commands taken
+    # --steps / --epochs (or a config file's): the window pauses once this session has trained that many
+    pause_after = trainer.steps_for(trainer.config) if "steps" in overrides or overrides.get("epochs") else None
 
     def publish(snapshot, before=None, message=None, knocked=None) -> None:
         item = ("published", Published(snapshot, before, np.asarray(trainer.history[-HISTORY_TAIL:], np.float32),
@@ -244,6 +246,10 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
         except Diverged as e:
             playing = False
             publish(trainer.snapshot(), message=str(e))
+            continue
+        if steps_done == pause_after:
+            playing = False
+            publish(trainer.snapshot(), message=f"paused after {steps_done} steps (as asked); Space trains on")
             continue
         if snap is not None:
             publish(snap)

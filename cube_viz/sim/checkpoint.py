@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from textwrap import shorten
 
 import numpy as np
 import torch
@@ -50,7 +51,7 @@ def read_checkpoint(path: str | Path) -> dict:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for truncated/corrupt/pickled-code files
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise UserError(f"cannot read checkpoint {p}: not a valid torch file ({reason[:120]})") from None
+        raise UserError(f"cannot read checkpoint {p}: not a valid torch file ({shorten(reason, 120)})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT or any(k not in state for k in KEYS):
         raise UserError(f"{p} is not a cube-viz checkpoint (expected keys: {', '.join(KEYS[1:])})")
     return state

@@ -433,7 +433,7 @@ def test_a_run_that_cannot_start_is_a_one_line_error_before_any_window():
 @pytest.mark.parametrize("flags, named", [
     (["--speed", "inf"], "--speed"), (["--speed", "5000"], "--speed"), (["--speed", "0"], "--speed"),
     (["--exit-after", "nan"], "--exit-after"), (["--exit-after", "1e10"], "--exit-after"),
-    (["--screenshot-on-exit", "final"], "--screenshot-on-exit"),
+    (["--screenshot-on-exit", "final"], "--screenshot-on-exit"), (["--lr", "-1"], "lr must be"),
 ])
 def test_bad_window_flags_are_a_one_line_error(flags, named):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

@@ -38,3 +38,16 @@ def test_a_run_that_diverges_is_reported_paused():
         assert worker.playing
     finally:
         worker.stop()
+
+
+def test_steps_asked_for_on_the_command_line_pause_the_window_after_them():
+    worker = TrainingWorker(dict(SMALL, steps=15), steps_per_second=200)
+    try:
+        assert worker.info.vocab
+        deadline = time.time() + 60
+        while worker.playing and time.time() < deadline:
+            worker.latest()
+            time.sleep(0.05)
+        assert not worker.playing and worker.current.step == 15 and "paused after 15 steps" in worker.current.message
+    finally:
+        worker.stop()
