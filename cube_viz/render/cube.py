@@ -23,6 +23,7 @@ BIAS_PLATE = 0.45
 LINE_WIDTHS = {"rays": 3.0, "glass-edges": 1.5, "wave": 3.0, "highlight": 3.0, "selection": 3.0}
 CROSSHAIR = (0.7, 6.0)  # where the selection's arms start and end, in lattice pitches from the plate (side 0.62)
 GEL_DOT = 12.0
+LABELS_APART = 0.95  # slab names show while the view is more than ~18 degrees off the light's axis
 # the banner at the HUD's size: one line of it, top-aligned beside the HUD's first line, never meets its second
 FONT_SIZES = {"hud": 28, "banner": 28, "captions": 36, "legend": 22, "slab-label": 18}
 LEGEND = (  # one entry a line, none over ~60 characters: the captions at the lower right need the rest
@@ -169,6 +170,7 @@ class CubeView:
         for name, actor in zip(("true-word", "top-word"), self.spotlight_actors, strict=True):
             plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
         self.slab_labels = self._label_slabs()
+        plotter.renderer.AddObserver("StartEvent", self._show_labels_if_apart)
         self.hud = corner_text(plotter, "upper_left", "white", "hud")
         self.banner = corner_text(plotter, "upper_right", "#fff6d8", "banner")
         self.captions = corner_text(plotter, "lower_right", "#fff6d8", "captions", backdrop=True)
@@ -238,6 +240,13 @@ class CubeView:
             self.plotter.add_actor(actor, name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
             labels.append(actor)
         return labels
+
+    def _show_labels_if_apart(self, *_) -> None:
+        """Slab names only where the slabs stand apart on screen: looking along the light (front, or from
+        behind) every name lands on the same spot and they print over each other."""
+        along = abs(np.asarray(self.plotter.camera.direction)[1])  # cos of the angle between view and light
+        for actor in self.slab_labels:
+            actor.SetVisibility(bool(along < LABELS_APART))
 
     def update(self, frame: Frame) -> None:
         """Copy a frame's arrays into the actors (slice assignment marks VTK data modified)."""

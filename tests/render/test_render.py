@@ -188,3 +188,21 @@ def test_gel_dots_show_how_much_the_activation_dims_each_unit(scene):
         assert (np.diff(brightness) >= -3).all() and brightness[-1] > brightness[0]  # dims more, glows more
     finally:
         plotter.close()
+
+
+def test_slab_names_show_only_where_the_slabs_stand_apart(scene):
+    """Seen along the light (front) every slab's name would land on one spot: they are hidden there."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    spec, frame = scene
+    plotter = offscreen_plotter(SIZE)
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        for camera, shown in (("front", False), ("iso", True), ("side", True), ("front", False)):
+            set_camera(plotter, spec.lattice, camera)
+            grab(plotter)
+            assert [bool(a.GetVisibility()) for a in view.slab_labels] == [shown] * len(spec.lattice.slabs), camera
+    finally:
+        plotter.close()
