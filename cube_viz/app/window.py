@@ -533,10 +533,9 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _marked(self) -> np.ndarray | None:
         """The centre (3,) of the selected plate; None when none is selected."""
-        kind, i = self.selected or (None, 0)
-        lat = self.spec.lattice
-        return {"reflector": lat.positions, "bias": lat.bias_positions}[kind][i] if kind in ("reflector", "bias") \
-            else None
+        kind, i = self.selected or ("word", 0)
+        centres = {"reflector": self.spec.lattice.positions, "bias": self.spec.lattice.bias_positions}.get(kind)
+        return None if centres is None else centres[i]
 
     def pick(self, x: int, y: int) -> None:
         """Select the wall word, reflector or bias under display position (x, y), VTK coordinates. Words
