@@ -35,7 +35,9 @@ def int_list(text: str) -> tuple[int, ...]:
     return values
 
 
-def add_training_flags(p: argparse.ArgumentParser) -> None:
+def add_training_flags(p: argparse.ArgumentParser, window: bool = False) -> None:
+    """The model and training flags; `window`: worded for the window, which trains until paused (and has
+    its own --prompt)."""
     """Flags named like TrainConfig's fields. Defaults are suppressed so only flags given override the config."""
     d = TrainConfig()
     g = p.add_argument_group("model and training (also settable as TOML keys with _ for -)")
@@ -59,12 +61,15 @@ def add_training_flags(p: argparse.ArgumentParser) -> None:
                    help=f"weight decay, the stabilizing field (default {d.weight_decay})")
     g.add_argument("--batch-size", type=int, metavar="B", default=S, help=f"examples per step (default {d.batch_size})")
     g.add_argument("--steps", type=int, metavar="N", default=S,
-                   help=f"optimizer steps to run; with --resume, steps to add (default {d.steps})")
+                   help="pause after N steps of training (default: train until paused or closed)" if window else
+                   f"optimizer steps to run; with --resume, steps to add (default {d.steps})")
     g.add_argument("--epochs", type=float, metavar="E", default=S,
-                   help="run E passes over the corpus instead of --steps")
+                   help="pause after E passes over the corpus" if window else
+                   "run E passes over the corpus instead of --steps")
     g.add_argument("--seed", type=int, default=S, help=f"random seed: same seed, same weights (default {d.seed})")
-    g.add_argument("--probe", metavar="TEXT", default=S,
-                   help="prompt traced through the model (default: a held-out corpus sentence)")
+    if not window:  # the window's --prompt sets it
+        g.add_argument("--probe", metavar="TEXT", default=S,
+                       help="prompt traced through the model (default: a held-out corpus sentence)")
 
 
 def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -92,7 +97,7 @@ def build_parser() -> Parser:
                          description="Open the desktop window: train the model live inside the glass cube, "
                          "with controls, a prompt box, history and an inspector. Press H in the window for keys.")
     add_run_flags(run)
-    add_training_flags(run)
+    add_training_flags(run, window=True)
     train = sub.add_parser("train", help="train the model headless, with a progress bar",
                            description="Train the next-word model and report how much it learned. "
                            "Exit codes: 0 done, 2 bad input, 3 diverged, 130 interrupted.")
