@@ -588,6 +588,7 @@ class CubeWindow(QtWidgets.QMainWindow):
                                 f" = {a * w:+.5f}")
         self.inspector.setText(f"{head}<br>{'bias' if kind == 'bias' else 'weight'} <b>{w:+.5f}</b>"
                                f"<br>gradient {g:+.2e}{contribution}")
+        self.weight_history.title = f"{'bias' if kind == 'bias' else 'weight'} (last 40)"
         self.weight_history.set_values(np.array([s.params.flat[flat] for s in recent]))
         self.update_history.set_values(np.array([s.updates.flat[flat] for s in recent]))
         self._show_histories(True)

@@ -243,6 +243,7 @@ def test_clicking_a_bias_shows_its_true_value(qtbot, window):
     bias = model_of(window, window.published.snapshot).out.bias[5].item()
     assert f"bias <b>{bias:+.5f}</b>" in window.inspector.text()
     assert f"bias of word “{window.spec.vocab[5]}”" in window.inspector.text()
+    assert window.weight_history.title.startswith("bias")
     np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.bias_positions[index],
                                atol=1e-4)
 
