@@ -36,9 +36,8 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def add_training_flags(p: argparse.ArgumentParser, window: bool = False) -> None:
-    """The model and training flags; `window`: worded for the window, which trains until paused (and has
-    its own --prompt)."""
-    """Flags named like TrainConfig's fields. Defaults are suppressed so only flags given override the config."""
+    """Flags named like TrainConfig's fields. Defaults are suppressed so only flags given override the config.
+    `window`: worded for the window, which trains until paused (and has its own --prompt)."""
     d = TrainConfig()
     g = p.add_argument_group("model and training (also settable as TOML keys with _ for -)")
     S = argparse.SUPPRESS

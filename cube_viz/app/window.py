@@ -37,7 +37,7 @@ CYCLE_SECONDS = 4.0
 MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
 CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
-             ("R", "reset the model"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
+             ("R", "start the run again"), ("1 2 3 4", "camera iso / front / side / top"), ("Y", "rays"),
              ("G", "gel"), ("W", "waves"), ("B", "biases"), ("L", "wall"), ("E", "legend"), ("C", "loss chart"),
              ("End", "back to live after scrubbing history"), ("S", "screenshot"), ("M", "start / stop a movie"),
              ("F11", "present: full screen, the cube alone (F11 or Esc: back)"), ("H / F1", "this help"),
@@ -57,7 +57,7 @@ def native_render_window() -> dict:
 
     It ends a frame by copying its colours into the window's back buffer only: by default VTK also writes
     its depth buffer there through a full-window shader pass, for drawing after VTK that this window never
-    does (~16 ms a frame at 1296x960 on software GL)."""
+    does (~10 ms a frame at 1296x960 on software GL)."""
     if not sys.platform.startswith("linux"):
         return {}  # the platform's default window is the native one
     from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow  # run.check_display made sure it exists
@@ -586,9 +586,9 @@ class CubeWindow(QtWidgets.QMainWindow):
                 a = float(probe.post[layer - 1][col])
                 contribution = (f"<br>contribution to the prompt:<br>a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
                                 f" = {a * w:+.5f}")
-        self.inspector.setText(f"{head}<br>{'bias' if kind == 'bias' else 'weight'} <b>{w:+.5f}</b>"
-                               f"<br>gradient {g:+.2e}{contribution}")
-        self.weight_history.title = f"{'bias' if kind == 'bias' else 'weight'} (last 40)"
+        noun = "bias" if kind == "bias" else "weight"
+        self.inspector.setText(f"{head}<br>{noun} <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}")
+        self.weight_history.title = f"{noun} (last 40)"
         self.weight_history.set_values(np.array([s.params.flat[flat] for s in recent]))
         self.update_history.set_values(np.array([s.updates.flat[flat] for s in recent]))
         self._show_histories(True)
