@@ -48,10 +48,10 @@ def check_display() -> None:
     if not display:
         raise UserError(f"the window needs X11 or XWayland, and DISPLAY is unset; {NO_DISPLAY_HINT}")
     os.environ["QT_QPA_PLATFORM"] = "xcb"  # VTK draws into the view's X11 window (also under XWayland)
-    try:
-        from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow  # noqa: F401 (not in VTK builds without X11)
-    except ImportError:
-        raise UserError(f"this VTK build cannot open X11 windows; {NO_DISPLAY_HINT}") from None
+    from cube_viz.render.native import can_open_x11_windows
+
+    if not can_open_x11_windows():
+        raise UserError(f"this VTK build cannot open X11 windows; {NO_DISPLAY_HINT}")
     lib = ctypes.util.find_library("X11")
     if lib:
         x11 = ctypes.CDLL(lib)

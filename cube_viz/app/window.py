@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import collections
 import math
-import sys
 import time
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 
 import numpy as np
-import vtk
 from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtGui, QtWidgets
 
 from cube_viz.anim.cycle import cycle_frame, training_frame
-from cube_viz.app.loss_chart import LossChart
 from cube_viz.app.paths import unused
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
+from cube_viz.render.loss_chart import LossChart
+from cube_viz.render.native import native_render_window
 from cube_viz.render.view import grab, set_camera, setup
 from cube_viz.scene.frame import CubeSpec, Frame, build_frame
 from cube_viz.scene.lattice import slab_title
@@ -49,22 +48,6 @@ class AppOptions:
     exit_after: float | None = None
     screenshot_on_exit: Path | None = None
     size: tuple[int, int] = (1600, 960)
-
-
-def native_render_window() -> dict:
-    """On Linux, VTK's X11 window, which draws straight into the view's native child window, whatever
-    VTK_DEFAULT_OPENGL_WINDOW says (offscreen work and the tests set it to EGL, which would draw nowhere).
-
-    It ends a frame by copying its colours into the window's back buffer only: by default VTK also writes
-    its depth buffer there through a full-window shader pass, for drawing after VTK that this window never
-    does (~10 ms a frame at 1296x960 on software GL)."""
-    if not sys.platform.startswith("linux"):
-        return {}  # the platform's default window is the native one
-    from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow  # run.check_display made sure it exists
-
-    window = vtkXOpenGLRenderWindow()
-    window.SetFrameBlitModeToBlitToCurrent()  # the current draw framebuffer is the X window's back buffer
-    return {"rw": window}
 
 
 class CubeWindow(QtWidgets.QMainWindow):
@@ -538,21 +521,10 @@ class CubeWindow(QtWidgets.QMainWindow):
         return None if centres is None else centres[i]
 
     def pick(self, x: int, y: int) -> None:
-        """Select the wall word, reflector or bias under display position (x, y), VTK coordinates. Words
-        first: they are drawn over the slabs in front of them."""
-        word = self.view.word_at(x, y)
-        if word is not None:
-            self.select(word, "word")
-            return
-        picker = vtk.vtkCellPicker()
-        picker.SetTolerance(0.002)
-        picker.PickFromListOn()
-        plates = {"reflector": self.plotter.actors["reflectors"], "bias": self.plotter.actors["biases"]}
-        for actor in plates.values():
-            picker.AddPickList(actor)
-        if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetCellId() >= 0:
-            kind = next(k for k, actor in plates.items() if actor is picker.GetActor())
-            self.select(int(picker.GetCellId()), kind)  # cell i of a plate mesh is plate i
+        """Select the wall word, reflector or bias under display position (x, y), VTK coordinates."""
+        hit = self.view.pick(x, y)
+        if hit is not None:
+            self.select(hit[1], hit[0])
 
     def _inspect(self) -> None:
         """The selection's facts in the panel, as of the frame on screen."""

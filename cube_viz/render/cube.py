@@ -208,14 +208,22 @@ class CubeView:
         for actor in actors:
             actor.SetVisibility(on)
 
-    def word_at(self, x: int, y: int) -> int | None:
-        """The word id drawn at display position (x, y), or None."""
+    def pick(self, x: int, y: int) -> tuple[str, int] | None:
+        """What is drawn at display position (x, y): ("word", word id), ("reflector", i) or ("bias", i) in
+        lattice order, or None. Words first: they are drawn over the slabs in front of them."""
+        word = self._cell_at(x, y, {"word": self.wall_actor}, 0.003)
+        return word or self._cell_at(x, y, {"reflector": self.plotter.actors["reflectors"],
+                                            "bias": self.plotter.actors["biases"]}, 0.002)
+
+    def _cell_at(self, x: int, y: int, actors: dict, tolerance: float) -> tuple[str, int] | None:
+        """(name of the actor hit, its cell id): cell i of a plate mesh is plate i, quad i of the wall word i."""
         picker = vtk.vtkCellPicker()
-        picker.SetTolerance(0.003)
+        picker.SetTolerance(tolerance)
         picker.PickFromListOn()
-        picker.AddPickList(self.wall_actor)
+        for actor in actors.values():
+            picker.AddPickList(actor)
         if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetCellId() >= 0:
-            return int(picker.GetCellId())  # quad i is word i
+            return next(k for k, actor in actors.items() if actor is picker.GetActor()), int(picker.GetCellId())
         return None
 
     def _label_slabs(self) -> list[vtk.vtkTextActor]:
