@@ -4,9 +4,10 @@ import subprocess
 import sys
 
 
-def test_sim_and_cli_do_not_load_pyvista_or_vtk():
+def test_sim_cli_and_commands_do_not_load_pyvista_or_vtk_before_drawing():
     code = (
         "import sys, cube_viz, cube_viz.cli, cube_viz.sim.trainer, cube_viz.sim.checkpoint, cube_viz.sim.recording\n"
+        "import cube_viz.app.screenshot  # pyvista loads only when drawing\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('pyvista', 'vtk', 'vtkmodules')]\n"
         "assert not bad, bad\n"
     )
@@ -29,12 +30,25 @@ def test_help_lists_the_training_flags():
         assert flag in r.stdout
 
 
-def test_scene_geometry_does_not_load_pyvista_or_vtk():
+def test_scene_and_anim_load_neither_the_renderer_nor_qt_nor_torch():
     code = (
-        "import sys\n"
-        "import cube_viz.scene.frame, cube_viz.scene.lattice, cube_viz.scene.orient, cube_viz.scene.rays\n"
-        "import cube_viz.scene.gel, cube_viz.scene.wall, cube_viz.scene.palette, cube_viz.app.screenshot\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('pyvista', 'vtk', 'vtkmodules')]\n"
+        "import sys, pkgutil, importlib, cube_viz.scene, cube_viz.anim\n"
+        "for package in (cube_viz.scene, cube_viz.anim):\n"
+        "    for m in pkgutil.iter_modules(package.__path__):\n"
+        "        importlib.import_module(f'{package.__name__}.{m.name}')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('pyvista', 'vtk', 'vtkmodules', 'qtpy', 'PySide6',\n"
+        "                                                   'torch')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_renderer_does_not_load_qt():
+    code = (
+        "import sys, pkgutil, importlib, cube_viz.render\n"
+        "for m in pkgutil.iter_modules(cube_viz.render.__path__):\n"
+        "    importlib.import_module(f'cube_viz.render.{m.name}')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('qtpy', 'PySide6', 'pyvistaqt')]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
