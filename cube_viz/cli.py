@@ -12,6 +12,7 @@ from cube_viz.app.ablate import add_ablate_flags
 from cube_viz.app.record import add_record_flags
 from cube_viz.app.run import add_run_flags
 from cube_viz.app.scene_args import add_scene_flags
+from cube_viz.app.shared_flags import add_shared_flags, check_shared_flags
 from cube_viz.config import TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError
 
@@ -36,8 +37,9 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def add_training_flags(p: argparse.ArgumentParser, window: bool = False) -> None:
-    """Flags named like TrainConfig's fields. Defaults are suppressed so only flags given override the config.
-    `window`: worded for the window, which trains until paused (and has its own --prompt)."""
+    """Flags named like TrainConfig's fields (the prompt, `probe`, is the shared --prompt). Defaults are
+    suppressed so only flags given override the config. `window`: worded for the window, which trains until
+    paused."""
     d = TrainConfig()
     g = p.add_argument_group("model and training (also settable as TOML keys with _ for -)")
     S = argparse.SUPPRESS
@@ -66,9 +68,6 @@ def add_training_flags(p: argparse.ArgumentParser, window: bool = False) -> None
                    help="pause after E passes over the corpus" if window else
                    "run E passes over the corpus instead of --steps")
     g.add_argument("--seed", type=int, default=S, help=f"random seed: same seed, same weights (default {d.seed})")
-    if not window:  # the window's --prompt sets it
-        g.add_argument("--probe", metavar="TEXT", default=S,
-                       help="prompt traced through the model (default: a held-out corpus sentence)")
 
 
 def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -102,6 +101,7 @@ def build_parser() -> Parser:
                            "Exit codes: 0 done, 2 bad input, 3 diverged, 130 interrupted.")
     add_training_flags(train)
     out = train.add_argument_group("output")
+    add_shared_flags(out, "train")
     out.add_argument("--save", metavar="PATH", help="write a checkpoint here at the end (also on Ctrl-C or divergence)")
     out.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
     out.add_argument("--record", metavar="PATH", help="keep snapshots every k steps in a run recording (.npz)")
@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["run", *argv]  # the main job: the window, on the embedded defaults
     args = parser.parse_args(argv)
     try:
+        check_shared_flags(args)
         module, func = COMMANDS[args.command].split(":")
         return getattr(importlib.import_module(module), func)(args, config_overrides(args))
     except UserError as e:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cube_viz.app.paths import writable
+from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.config import KNOCKOUT_FRACTIONS
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def add_ablate_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("ablation")
-    g.add_argument("--checkpoint", metavar="PATH", help="the trained model to damage (default: train one first)")
+    add_shared_flags(g, "ablate")
     g.add_argument("--fractions", type=fraction_list, default=KNOCKOUT_FRACTIONS, metavar="F,F,...",
                    help="fractions of all weights to knock out at random (default "
                    + ",".join(f"{f:g}" for f in KNOCKOUT_FRACTIONS) + ")")
@@ -49,8 +49,6 @@ def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     plot_path = writable(args.plot, "--plot") if args.plot else None
     if plot_path and plot_path.suffix.lower() != ".png":
         raise UserError(f"--plot writes a PNG: use a .png name, not {plot_path.name}")
-    if args.checkpoint and not Path(args.checkpoint).is_file():
-        raise UserError(f"checkpoint not found: {args.checkpoint}")
 
     from tqdm import tqdm
 

@@ -20,6 +20,7 @@ from cube_viz.anim.cycle import cycle_frame, training_frame
 from cube_viz.anim.storyboard import PRESETS, CameraKey, Shot, interpolate_camera, load_storyboard
 from cube_viz.app.paths import writable
 from cube_viz.app.scene_args import parse_size
+from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
 from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.snapshot import Snapshot, weight_indices
@@ -51,11 +52,8 @@ def add_record_flags(p: argparse.ArgumentParser) -> None:
                    help="record (anti-aliased, gradient background; default) or preview (about 2x faster)")
     g.add_argument("--from-run", metavar="RUN.npz", help="render a run recording made by `cube-viz train --record`")
     g.add_argument("--storyboard", metavar="FILE.toml", help="a lecture script of shots (see assets/storyboards/)")
-    g.add_argument("--checkpoint", metavar="PATH", help="start from this trained model")
-    g.add_argument("--ablate", type=float, metavar="FRACTION",
-                   help="knock out this fraction of the reflectors in every frame (not with --from-run)")
-    g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
-                   help="prompt whose light is traced (default: a held-out corpus sentence)")
+    add_shared_flags(g, "record",
+                     ablate="knock out this fraction of the reflectors in every frame (not with --from-run)")
 
 
 @dataclass(frozen=True)
@@ -86,16 +84,12 @@ def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> Re
     for flag in ("steps_per_second", "cycle_seconds", "exaggeration"):
         if getattr(args, flag) <= 0:
             raise UserError(f"--{flag.replace('_', '-')} must be positive")
-    if args.ablate is not None and not 0 <= args.ablate <= 1:
-        raise UserError(f"--ablate must be a fraction in [0, 1], got {args.ablate}")
     if args.ablate and args.from_run:
         raise UserError("--ablate needs the model itself: it cannot be used with --from-run")
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
-    for flag in ("from_run", "checkpoint"):
-        value = getattr(args, flag)
-        if value and not Path(value).is_file():
-            raise UserError(f"--{flag.replace('_', '-')} not found: {value}")
+    if args.from_run and not Path(args.from_run).is_file():
+        raise UserError(f"--from-run not found: {args.from_run}")
     if args.storyboard:
         shots = load_storyboard(args.storyboard)
     else:

@@ -8,10 +8,10 @@ import ctypes.util
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 from cube_viz.app.paths import writable
+from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.config import TrainConfig
 from cube_viz.errors import UserError
 
@@ -22,9 +22,7 @@ NO_DISPLAY_HINT = "use `cube-viz record OUT.mp4` or `cube-viz screenshot OUT.png
 
 def add_run_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("window")
-    g.add_argument("--checkpoint", metavar="PATH", help="start from this trained model")
-    g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
-                   help="prompt whose light is traced (default: a held-out corpus sentence)")
+    add_shared_flags(g, "run")
     g.add_argument("--save", metavar="PATH", help="write a checkpoint here when the window closes")
     g.add_argument("--speed", type=float, default=60.0, metavar="STEPS",
                    help=f"training steps per second, up to {MAX_SPEED} (default 60)")
@@ -67,8 +65,6 @@ def check_display() -> None:
 def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     save = writable(args.save, "--save") if args.save else None
     shot = writable(args.screenshot_on_exit, "--screenshot-on-exit") if args.screenshot_on_exit else None
-    if args.checkpoint and not Path(args.checkpoint).is_file():
-        raise UserError(f"checkpoint not found: {args.checkpoint}")
     if shot is not None and shot.suffix.lower() != ".png":
         raise UserError(f"--screenshot-on-exit must end in .png: {shot}")
     if args.exit_after is not None and not 0 < args.exit_after <= MAX_EXIT_AFTER:

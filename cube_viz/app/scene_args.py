@@ -10,6 +10,7 @@ from typing import Any
 
 from cube_viz.anim.storyboard import PRESETS
 from cube_viz.app.paths import writable
+from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import UserError
 
 CAMERAS = tuple(PRESETS)
@@ -18,16 +19,12 @@ MAX_SIZE = (3840, 2160)
 
 def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080") -> None:
     g = p.add_argument_group("scene")
-    g.add_argument("--checkpoint", metavar="PATH", help="draw this trained model (add --steps to train it further)")
-    g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
-                   help="prompt whose light is traced (default: a held-out corpus sentence)")
+    add_shared_flags(g, "scene", ablate="knock out this fraction of the reflectors (drawn dark and flat; the wall "
+                     "shows the damaged model's prediction); the saved model stays intact")
     g.add_argument("--camera", default="iso", metavar="PRESET", help=f"one of {', '.join(CAMERAS)} (default iso)")
     g.add_argument("--size", default=size, metavar="WxH",
                    help=f"image size in pixels, up to 3840x2160 (default {size})")
     g.add_argument("--save-checkpoint", metavar="PATH", help="also save the trained model as a checkpoint")
-    g.add_argument("--ablate", type=float, metavar="FRACTION",
-                   help="knock out this fraction of the reflectors (drawn dark and flat; the wall shows the damaged "
-                   "model's prediction); the saved model stays intact")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -51,18 +48,14 @@ class SceneRequest:
 
 
 def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> SceneRequest:
-    """Every check that needs no training: output path and format, size, camera, checkpoint paths."""
+    """Every check that needs no training: output path and format, size, camera, --save-checkpoint."""
     out = Path(args.out)
     if out.suffix.lower() not in extensions:
         raise UserError(f"unsupported output format {out.suffix or '(none)'!r} for {out}: use {', '.join(extensions)}")
     writable(str(out), "output")
     if args.camera not in CAMERAS:
         raise UserError(f"unknown camera preset {args.camera!r}: use one of {', '.join(CAMERAS)}")
-    if args.checkpoint and not Path(args.checkpoint).is_file():
-        raise UserError(f"checkpoint not found: {args.checkpoint}")
     save = writable(args.save_checkpoint, "--save-checkpoint") if args.save_checkpoint else None
-    if args.ablate is not None and not 0 <= args.ablate <= 1:
-        raise UserError(f"--ablate must be a fraction in [0, 1], got {args.ablate}")
     return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate)
 
 
