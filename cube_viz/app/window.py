@@ -28,6 +28,7 @@ from cube_viz.render.view import grab, set_camera, setup
 from cube_viz.scene.frame import CubeSpec, Frame, build_frame
 from cube_viz.scene.lattice import slab_title
 from cube_viz.scene.wall import rank
+from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step
 
 TICK_MS = 33
 MOVIE_FPS = 30  # the Record button's movies play in real time at this rate
@@ -131,7 +132,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.speed.setRange(0, 100)
         self.speed.setValue(self._speed_to_slider(self.worker.steps_per_second))
         self.speed.setToolTip("training steps per second (+ / -)")
-        self.speed.valueChanged.connect(lambda v: self.worker.send("speed", self._slider_to_speed(v)))
+        self.speed.valueChanged.connect(lambda v: self.worker.send(SetSpeed(self._slider_to_speed(v))))
         form.addRow("speed", self.speed)
         self.lr = self._spin(self.worker.info.lr, "learning rate, applied from the next step")
         self.wd = self._spin(self.worker.info.weight_decay, "weight decay: the stabilizing field responds")
@@ -232,7 +233,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         return spin
 
     def _send_hyper(self, *_) -> None:
-        self.worker.send("hyper", self.lr.value(), self.wd.value())
+        self.worker.send(SetHyperparameters(self.lr.value(), self.wd.value()))
 
     @staticmethod
     def _slider_to_speed(v: int) -> float:
@@ -274,7 +275,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         playing = self.play_button.text() == "Play"
         if playing:
             self._knockout_ended()  # playing trains the intact model
-        self.worker.send("play" if playing else "pause")
+        self.worker.send(Play() if playing else Pause())
         self.play_button.setText("Pause" if playing else "Play")
 
     def toggle_presenting(self) -> None:
@@ -293,17 +294,17 @@ class CubeWindow(QtWidgets.QMainWindow):
         super().changeEvent(event)
 
     def single_step(self) -> None:
-        self.worker.send("step")
+        self.worker.send(Step())
         self.play_button.setText("Play")
 
     def knock_out(self, percent: int) -> None:
         self.knockout_label.setText(f"knock out reflectors: {percent}%" if percent else "knock out reflectors: none")
-        self.worker.send("ablate", percent / 100)
+        self.worker.send(KnockOut(percent / 100))
         self.play_button.setText("Play")
 
     def _ask(self) -> None:
         """The prompt box's Enter: the current model's prediction for it, shown live (not in scrubbed history)."""
-        self.worker.send("prompt", self.prompt.text())
+        self.worker.send(SetPrompt(self.prompt.text()))
         if self.scrub is not None:
             self.go_live()
 
@@ -319,10 +320,10 @@ class CubeWindow(QtWidgets.QMainWindow):
         says: the prompt typed, the learning rate and weight decay."""
         self.history.clear()
         self.scrub = None  # the new run is shown live
-        self.worker.send("reset")
+        self.worker.send(Reset())
         self._send_hyper()
         if self.prompt.text().strip():
-            self.worker.send("prompt", self.prompt.text())
+            self.worker.send(SetPrompt(self.prompt.text()))
 
     def _nudge_speed(self, delta: int) -> None:
         self.speed.setValue(min(100, max(0, self.speed.value() + delta)))

@@ -1,9 +1,8 @@
-"""Training in a separate process, sharing only immutable snapshots with the window (no Qt, no VTK here).
+"""The training session in a separate process, sharing only immutable snapshots with the window.
 
 A process, not a thread: VTK holds Python's GIL while it renders, so a training thread stalls for every
 frame (measured: 0.19 of headless speed) and steals the GUI thread's turns. The window sends commands
-(play, pause, one step, speed, hyper-parameters, prompt, reset, stop) and takes the newest published
-snapshot; the trainer never waits for the window.
+(sim.protocol) and takes the newest published snapshot; the trainer never waits for the window.
 """
 
 from __future__ import annotations
@@ -13,39 +12,10 @@ import multiprocessing as mp
 import queue
 import signal
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from cube_viz.sim.snapshot import Snapshot, Tensors
-
-HISTORY_TAIL = 5000  # losses sent with each snapshot, for the loss chart
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What the window needs once: the starting weights (tilt scales), the words, the hyper-parameters."""
-
-    initial: Tensors
-    vocab: list[str]
-    lr: float
-    weight_decay: float
-    batches_per_epoch: int
-
-
-@dataclass(frozen=True)
-class Published:
-    snapshot: Snapshot
-    before: Snapshot | None  # set when this is one step to play as a full cycle
-    losses: np.ndarray  # (<= HISTORY_TAIL,) the latest training losses, for the chart
-    step: int  # steps trained so far (the run's step counter)
-    steps_done: int  # steps trained in this session
-    playing: bool
-    message: str | None = None  # a problem to show (bad prompt, divergence)
-    knocked: np.ndarray | None = None  # (N,) bool: reflectors knocked out in this (damaged) snapshot
-    commands: int = 0  # commands the process had taken when it published this
+from cube_viz.sim.protocol import Command, Pause, Play, Published, RunInfo, SetSpeed, Step, Stop
 
 
 class TrainingWorker:
@@ -89,12 +59,12 @@ class TrainingWorker:
             self._info = payload
         return self._info
 
-    def send(self, command: str, *args) -> None:
-        if command == "speed":
-            self.steps_per_second = float(args[0])
-        elif command in ("play", "pause", "step"):
-            self.playing = command == "play"
-        self.commands.put((command, args))
+    def send(self, command: Command) -> None:
+        if isinstance(command, SetSpeed):
+            self.steps_per_second = float(command.steps_per_second)
+        elif isinstance(command, Play | Pause | Step):
+            self.playing = isinstance(command, Play)
+        self.commands.put(command)
         self.sent += 1
 
     def latest(self) -> Published | None:
@@ -116,7 +86,7 @@ class TrainingWorker:
         """Stop training (saving the checkpoint if one was asked for); returns the process's last message."""
         if not self.process.is_alive():
             return None
-        self.commands.put(("stop", ()))
+        self.commands.put(Stop())
         deadline = time.time() + timeout
         message = None
         while time.time() < deadline and self.process.is_alive():
@@ -134,38 +104,17 @@ class TrainingWorker:
 
 
 def serve(overrides, checkpoint, steps_per_second, playing, save, commands, startup, results) -> None:
-    """The training process: build the trainer, then train and publish until told to stop."""
+    """The training process: a TrainingSession fed from `commands`, publishing to `results`, until Stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal closes the window, which stops this
     import torch
 
-    from cube_viz.config import TrainConfig
-    from cube_viz.errors import Diverged, UserError
-    from cube_viz.sim.ablation import fraction_mask
-    from cube_viz.sim.checkpoint import resume_trainer, save_checkpoint
-    from cube_viz.sim.snapshot import weight_indices
-    from cube_viz.sim.trainer import Trainer
+    from cube_viz.errors import UserError
+    from cube_viz.sim.session import TrainingSession, run_session
 
     torch.set_num_threads(1)
 
-    def make():
-        return resume_trainer(checkpoint, overrides) if checkpoint else Trainer.from_config(
-            TrainConfig.from_dict(overrides, source="flags"))
-
-    try:
-        trainer = make()
-    except UserError as e:
-        startup.put(("error", str(e)))
-        return
-    group = trainer.optimizer.param_groups[0]
-    startup.put(("hello", RunInfo(trainer.initial_parameters(), trainer.dataset.vocab.words, float(group["lr"]),
-                                  float(group["weight_decay"]), trainer.batches_per_epoch)))
-    steps_done = taken = 0  # steps trained, commands taken
-    # --steps / --epochs (or a config file's): the window pauses once this session has trained that many
-    pause_after = trainer.steps_for(trainer.config) if "steps" in overrides or overrides.get("epochs") else None
-
-    def publish(snapshot, before=None, message=None, knocked=None) -> None:
-        item = ("published", Published(snapshot, before, np.asarray(trainer.history[-HISTORY_TAIL:], np.float32),
-                                       trainer.step_count, steps_done, playing, message, knocked, taken))
+    def publish(published: Published) -> None:
+        item = ("published", published)
         try:
             results.put_nowait(item)
         except queue.Full:  # the window is behind: drop the oldest, keep the newest
@@ -176,84 +125,19 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
             with contextlib.suppress(queue.Full):
                 results.put(item, timeout=1.0)
 
-    publish(trainer.snapshot())
+    def pending() -> list[Command]:
+        taken = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                taken.append(commands.get_nowait())
+        return taken
+
+    try:
+        session = TrainingSession(overrides, checkpoint, publish, steps_per_second, playing, save)
+    except UserError as e:
+        startup.put(("error", str(e)))
+        return
+    startup.put(("hello", session.info))
     parent = mp.parent_process()
-    next_step, last_publish = time.perf_counter(), 0.0
-    while True:
-        if parent is not None and not parent.is_alive():  # the window died without saying stop
-            return
-        while True:
-            try:
-                command, args = commands.get_nowait()
-            except queue.Empty:
-                break
-            taken += 1
-            if command == "stop":
-                message = None
-                if save is not None:
-                    save_checkpoint(trainer, save)
-                    message = f"checkpoint: {save} (step {trainer.step_count})"
-                results.put(("stopped", message))
-                return
-            if command in ("play", "pause"):
-                playing = command == "play"
-                if not playing:  # show exactly the model that stopped (snapshots are sent at most 30/s)
-                    publish(trainer.snapshot())
-            elif command == "step":
-                playing = False
-                before = trainer.snapshot()
-                try:
-                    snap = trainer.step(capture=True)
-                    steps_done += 1
-                    publish(snap, before)
-                except Diverged as e:
-                    publish(trainer.snapshot(), message=str(e))
-            elif command == "speed":
-                steps_per_second = max(0.1, float(args[0]))
-            elif command == "hyper":
-                trainer.set_hyperparameters(lr=args[0], weight_decay=args[1])
-            elif command == "prompt":
-                try:
-                    trainer.set_probe(args[0])
-                    publish(trainer.snapshot())
-                except UserError as e:
-                    publish(trainer.snapshot(), message=str(e))
-            elif command == "ablate":  # show the model with a fraction of its reflectors set to 0; it stays intact
-                playing = False
-                fraction = float(args[0])
-                if fraction <= 0:
-                    publish(trainer.snapshot(), message="all reflectors restored")
-                    continue
-                index = weight_indices(trainer.layout)
-                knocked = fraction_mask(len(index), fraction, trainer.config.seed)
-                with trainer.knocked_out(index[knocked]):
-                    damaged = trainer.snapshot()
-                publish(damaged, message=f"knocked out {int(knocked.sum())} reflectors ({fraction:.0%})",
-                        knocked=knocked)
-            elif command == "reset":
-                trainer = make()
-                publish(trainer.snapshot(), message="model re-initialised")
-        now = time.perf_counter()
-        if not playing or now < next_step:
-            time.sleep(0.01 if not playing else min(max(next_step - now, 0.0), 0.01))
-            if not playing:
-                next_step = time.perf_counter()
-            continue
-        try:
-            due_publish = now - last_publish >= 1 / 30  # snapshots at most 30 times a second
-            snap = trainer.step(capture=due_publish)
-            steps_done += 1
-        except Diverged as e:
-            playing = False
-            publish(trainer.snapshot(), message=str(e))
-            continue
-        if steps_done == pause_after:
-            playing = False
-            publish(trainer.snapshot(), message=f"paused after {steps_done} steps (as asked); Space trains on")
-            continue
-        if snap is not None:
-            publish(snap)
-            last_publish = now
-        next_step += 1.0 / steps_per_second
-        if time.perf_counter() - next_step > 0.25:  # cannot keep up: do not build a backlog
-            next_step = time.perf_counter()
+    message = run_session(session, pending, alive=lambda: parent is None or parent.is_alive())
+    results.put(("stopped", message))

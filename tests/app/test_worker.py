@@ -2,7 +2,8 @@
 
 import time
 
-from cube_viz.app.worker import RunInfo, TrainingWorker
+from cube_viz.app.worker import TrainingWorker
+from cube_viz.sim.protocol import Play, RunInfo
 from tests.conftest import SMALL
 
 
@@ -34,7 +35,7 @@ def test_a_run_that_diverges_is_reported_paused():
             worker.latest()
             time.sleep(0.05)
         assert not worker.playing and "diverged" in worker.current.message
-        worker.send("play")  # a command it has not answered yet: the window's word stands until it has
+        worker.send(Play())  # a command it has not answered yet: the window's word stands until it has
         assert worker.playing
     finally:
         worker.stop()

@@ -1,0 +1,88 @@
+"""What the window and the training session say to each other: commands one way, results the other.
+
+Plain frozen dataclasses of numbers and numpy arrays (no torch), so that they pickle across the process
+boundary and the window's process never loads torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cube_viz.sim.snapshot import Snapshot, Tensors
+
+
+@dataclass(frozen=True)
+class Play:
+    """Train on, at the session's speed (the intact model: a knock-out ends)."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop training; the paused model is published at once."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One training step, published with the model before it so the window can play the step's cycle."""
+
+
+@dataclass(frozen=True)
+class SetSpeed:
+    steps_per_second: float
+
+
+@dataclass(frozen=True)
+class SetHyperparameters:
+    lr: float
+    weight_decay: float
+
+
+@dataclass(frozen=True)
+class SetPrompt:
+    text: str
+
+
+@dataclass(frozen=True)
+class KnockOut:
+    """Show the model with this fraction of its reflectors at 0 (0 restores them); the model stays intact."""
+
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Reset:
+    """The run from its start: the seed's initial weights, or the checkpoint's."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the session (writing the checkpoint asked for)."""
+
+
+Command = Play | Pause | Step | SetSpeed | SetHyperparameters | SetPrompt | KnockOut | Reset | Stop
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the window needs once: the starting weights (tilt scales), the words, the hyper-parameters."""
+
+    initial: Tensors
+    vocab: list[str]
+    lr: float
+    weight_decay: float
+    batches_per_epoch: int
+
+
+@dataclass(frozen=True)
+class Published:
+    snapshot: Snapshot
+    before: Snapshot | None  # set when this is one step to play as a full cycle
+    losses: np.ndarray  # (<= HISTORY_TAIL,) the latest training losses, for the chart
+    step: int  # steps trained so far (the run's step counter)
+    steps_done: int  # steps trained in this session
+    playing: bool
+    message: str | None = None  # a problem to show (bad prompt, divergence)
+    knocked: np.ndarray | None = None  # (N,) bool: reflectors knocked out in this (damaged) snapshot
+    commands: int = 0  # commands the session had taken when it published this
