@@ -23,6 +23,7 @@ from cube_viz.scene import orient
 from cube_viz.scene.frame import CubeSpec, Frame, Plates, build_frame
 from cube_viz.sim.snapshot import Snapshot
 
+CYCLE_SECONDS = 4.0  # one step's cycle, everywhere it plays (the window's N, lecture movies, storyboards)
 GLOW_SCALE = 0.005  # |grad| at which a reflector glows at half strength; the same for every layer and run
 FIELD_SCALE = 1e-5  # |weight-decay pull| at half strength of the stabilizing field
 GLINT_TOP = 0.01  # the largest 1% of |update| this step glint (and every sign flip)

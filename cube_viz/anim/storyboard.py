@@ -7,7 +7,7 @@
     highlight = "layer:hidden.0"       # or "wall", "rays", "reflector:out:2:12"
     training = "pause"                 # pause | lecture (one step's cycle, slowly) | training (many steps)
     steps_per_second = 60              # training only
-    cycle_seconds = 6                  # lecture only: seconds per step's cycle
+    cycle_seconds = 6                  # lecture only: seconds per step's cycle (default 4)
     exaggeration = 3                   # lecture only: turns overshoot x3 and settle on the true weight
     weight_decay = 0.01                # optional: change the live run's weight decay (or lr) from this shot on
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cube_viz.anim.cycle import CYCLE_SECONDS
 from cube_viz.config import load_toml
 from cube_viz.errors import UserError
 
@@ -41,7 +42,7 @@ class Shot:
     highlight: str | None = None
     training: str = "pause"
     steps_per_second: float = 60.0
-    cycle_seconds: float = 6.0
+    cycle_seconds: float = CYCLE_SECONDS
     exaggeration: float = 1.0
     lr: float | None = None
     weight_decay: float | None = None
@@ -103,7 +104,7 @@ def parse_shot(raw: dict, where: str, layer_names: tuple[str, ...] | None = None
     return Shot(duration=number("duration", None),
                 cameras=tuple(camera_key(c, f"{where}: field 'camera'") for c in cams),
                 caption=raw.get("caption"), highlight=highlight, training=training,
-                steps_per_second=number("steps_per_second", 60.0), cycle_seconds=number("cycle_seconds", 6.0),
+                steps_per_second=number("steps_per_second", 60.0), cycle_seconds=number("cycle_seconds", CYCLE_SECONDS),
                 exaggeration=number("exaggeration", 1.0), lr=number("lr", None, optional=True),
                 weight_decay=number("weight_decay", None, positive=False, optional=True))
 

@@ -16,13 +16,15 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from cube_viz.anim.cycle import cycle_frame, training_frame
+from cube_viz.anim.cycle import CYCLE_SECONDS
+from cube_viz.anim.director import Director
 from cube_viz.anim.storyboard import PRESETS, CameraKey, Shot, interpolate_camera, load_storyboard
 from cube_viz.app.paths import writable
 from cube_viz.app.scene_args import parse_size
 from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
-from cube_viz.scene.frame import CubeSpec, build_frame
+from cube_viz.scene.frame import CubeSpec
+from cube_viz.sim.protocol import HISTORY_TAIL
 from cube_viz.sim.snapshot import Snapshot, weight_indices
 
 MOVIE_FORMATS = (".mp4", ".gif")
@@ -30,7 +32,6 @@ CAMERA_MODES = ("fixed", "orbit", "fly")
 TEMPOS = ("lecture", "training")
 LOOKS = ("record", "preview")
 FLY = ("front", "iso", "side", "top", "iso")
-BANNER_SECONDS = 1.5
 
 
 def add_record_flags(p: argparse.ArgumentParser) -> None:
@@ -44,8 +45,8 @@ def add_record_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--camera", default="fixed", metavar="MODE", help="fixed (iso), orbit or fly, eased (default fixed)")
     g.add_argument("--steps-per-second", type=float, default=60.0, metavar="N",
                    help="training steps shown per second at training tempo (default 60)")
-    g.add_argument("--cycle-seconds", type=float, default=4.0, metavar="S",
-                   help="seconds per step's cycle at lecture tempo (default 4)")
+    g.add_argument("--cycle-seconds", type=float, default=CYCLE_SECONDS, metavar="S",
+                   help=f"seconds per step's cycle at lecture tempo (default {CYCLE_SECONDS:g})")
     g.add_argument("--exaggeration", type=float, default=1.0, metavar="K",
                    help="lecture tempo: turns overshoot K x before settling on the true weight (default 1)")
     g.add_argument("--look", default="record", metavar="LOOK",
@@ -117,6 +118,7 @@ class Source:
     def __init__(self, trainer=None, run=None):
         self.trainer, self.run, self.index = trainer, run, 0
         self.current: Snapshot = trainer.snapshot() if trainer else run[0]
+        self._seen: dict[int, float] = {}  # step -> loss of the records shown
 
     def advance(self, n: int) -> Snapshot:
         if self.trainer is not None:
@@ -129,6 +131,17 @@ class Source:
             self.current = self.run[self.index]
         return self.current
 
+    def losses(self) -> tuple[np.ndarray, np.ndarray]:
+        """(n,) steps and their training losses so far, for the chart: every step of live training, the records
+        shown so far of a run recording."""
+        if self.trainer is not None:
+            losses = np.asarray(self.trainer.history[-HISTORY_TAIL:])
+            last = self.trainer.step_count
+            return np.arange(last - len(losses) + 1, last + 1), losses
+        if np.isfinite(self.current.loss):
+            self._seen[self.current.step] = self.current.loss
+        return np.fromiter(self._seen, int, len(self._seen)), np.fromiter(self._seen.values(), float, len(self._seen))
+
     def damaged(self, knocked: np.ndarray) -> Snapshot:
         """The current model with the `knocked` reflectors at 0 (the trainer's weights are restored after)."""
         index = weight_indices(self.trainer.layout)[knocked]
@@ -140,44 +153,47 @@ class Source:
             self.trainer.set_hyperparameters(lr=lr, weight_decay=weight_decay)
 
 
-def frames_of(request: RecordRequest, spec: CubeSpec, source: Source, knocked: np.ndarray | None = None):
-    """Yield (frame, camera key) for every movie frame, advancing training as the shots say.
+def frames_of(request: RecordRequest, director: Director, source: Source, knocked: np.ndarray | None = None):
+    """Yield (frame, camera key) for every movie frame: frame i shows t = i / fps, training advanced as the
+    shots say, and the director decides the rest, as it does for the window.
 
     With `knocked` (an ablation), every frame shows the model as it trains but with those reflectors at 0:
     dark and flat, and the wall shows the damaged model's prediction.
     """
     fps = request.fps
-    before, banner_until, banner = source.current, -1.0, None
-    steps_done, t0 = 0.0, 0.0
+
+    def show(t: float, before: Snapshot | None = None, playing: bool = False) -> None:
+        if knocked is None:
+            director.show(source.current, t, before, playing=playing)
+        else:
+            director.show(source.damaged(knocked), t, knocked=knocked)
+        director.chart_losses(*source.losses())
+
+    show(0.0)
+    steps_due, t0 = 0.0, 0.0
     for shot in request.shots:
         source.set_hyperparameters(shot.lr, shot.weight_decay)
         n = max(1, round(shot.duration * fps))
         cycle_frames = max(2, round(shot.cycle_seconds * fps))
+        director.direct(shot.caption, shot.highlight, shot.exaggeration, cycle_seconds=cycle_frames / fps)
         for i in range(n):
             t = t0 + i / fps
             if shot.training == "training":
-                steps_done += shot.steps_per_second / fps
-                due = int(steps_done)
-                steps_done -= due
+                steps_due += shot.steps_per_second / fps
+                due = int(steps_due)
+                steps_due -= due
                 if due:
-                    before = source.current
                     source.advance(due)
-                frame = training_frame(spec, source.current)
-            elif shot.training == "lecture":
-                k = i % cycle_frames
-                if k == 0:
-                    before = source.current
-                    source.advance(1)
-                frame = cycle_frame(spec, before, source.current, (k + 1) / cycle_frames, shot.exaggeration)
-            else:
-                frame = build_frame(spec, source.current)
-            if knocked is not None:
-                frame = replace(build_frame(spec, source.damaged(knocked), knocked), step=frame.step)
-            if source.current.epoch > before.epoch and t >= banner_until:
-                banner, banner_until = f"epoch {source.current.epoch + 1} begins", t + BANNER_SECONDS
-            frame = replace(frame, caption=shot.caption, highlight=shot.highlight,
-                            banner=banner if t < banner_until else None)
-            yield frame, interpolate_camera(shot.cameras, i / max(1, n - 1))
+                if due or i == 0:
+                    show(t, playing=True)
+            elif shot.training == "lecture" and i % cycle_frames == 0:
+                before = source.current
+                source.advance(1)
+                show(t - 1 / fps, before)  # the cycle's k-th frame shows u = (k + 1) / cycle_frames: it ends on
+                # the new weights
+            elif shot.training == "pause" and i == 0:
+                show(t)
+            yield director.frame_at(t), interpolate_camera(shot.cameras, i / max(1, n - 1))
         t0 += n / fps
 
 
@@ -198,16 +214,19 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         trainer = make_trainer(overrides, args.checkpoint)
         source = Source(trainer=trainer)
         spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+    director = Director(spec)
     if args.storyboard:  # now the layers are known: check the highlights name real ones
         load_storyboard(args.storyboard, spec.lattice.layer_names)
     total = sum(max(1, round(s.duration * request.fps)) for s in request.shots)
 
     from cube_viz.render.cube import CubeView
+    from cube_viz.render.loss_chart import LossChart
     from cube_viz.render.movie import MovieWriter
     from cube_viz.render.view import grab, offscreen_plotter, set_view
 
     plotter = offscreen_plotter(request.size, args.look)
     view = CubeView(plotter, spec, text_scale=request.size[1] / 1080)
+    chart = LossChart(plotter, len(spec.vocab), text_scale=request.size[1] / 1080)
     bar = tqdm(total=total, unit="frame", desc="recording", file=sys.stderr, dynamic_ncols=True)
     interrupted = False
     with MovieWriter(request.out, request.fps) as movie:
@@ -217,8 +236,10 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                 from cube_viz.sim.ablation import fraction_mask
 
                 knocked = fraction_mask(len(spec.lattice.param_index), args.ablate, source.trainer.config.seed)
-            for frame, camera in frames_of(request, spec, source, knocked):
+            for frame, camera in frames_of(request, director, source, knocked):
                 view.update(frame)
+                data = director.chart()
+                chart.update(data.steps, data.losses, data.batches_per_epoch)
                 set_view(plotter, spec.lattice, camera)
                 movie.add(grab(plotter))
                 bar.update(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import numpy as np
 from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtGui, QtWidgets
 
-from cube_viz.anim.cycle import cycle_frame, training_frame
+from cube_viz.anim.director import Director
 from cube_viz.app.paths import unused
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.app.worker import TrainingWorker
@@ -25,15 +25,13 @@ from cube_viz.render.cube import CubeView
 from cube_viz.render.loss_chart import LossChart
 from cube_viz.render.native import native_render_window
 from cube_viz.render.view import grab, set_camera, setup
-from cube_viz.scene.frame import CubeSpec, Frame, build_frame
+from cube_viz.scene.frame import CubeSpec, Frame
 from cube_viz.scene.lattice import slab_title
 from cube_viz.scene.wall import rank
 from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step
 
 TICK_MS = 33
 MOVIE_FPS = 30  # the Record button's movies play in real time at this rate
-HISTORY = 600  # snapshots kept for the timeline slider (at least 500)
-CYCLE_SECONDS = 4.0
 MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
 CHART_SECONDS = 0.25  # the loss chart is redrawn at most 4 times a second (a redraw costs ~10 ms)
 SHORTCUTS = [("Space", "play / pause"), ("N", "one step, played as a full cycle"), ("+ / -", "faster / slower"),
@@ -56,12 +54,9 @@ class CubeWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.worker, self.options = worker, options
         self.spec = CubeSpec.build(worker.info.initial, worker.info.vocab)
+        self.director = Director(self.spec)  # the mode, history, selection and hidden elements: what to show at t
         self.published = None  # the newest Published from the training process
-        self.history: collections.deque = collections.deque(maxlen=HISTORY)
-        self.scrub: int | None = None  # index into history while scrubbing, None = live
-        self.cycle: tuple[object, object, float] | None = None  # (before, after, start time) of a single step
         self.frame: Frame | None = None
-        self.selected: tuple[str, int] | None = None  # ("reflector" | "bias" | "word", index)
         self.movie = None
         self._worker_gone = False  # the training process died (said once)
         self._movie_start = 0.0  # when the movie began (perf_counter seconds)
@@ -180,7 +175,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         hist = QtWidgets.QHBoxLayout()
         self.timeline = QtWidgets.QSlider(QtCore.Qt.Horizontal)
         self.timeline.setRange(0, 0)
-        self.timeline.setToolTip(f"scrub back through the last {HISTORY} snapshots; training goes on")
+        self.timeline.setToolTip(f"scrub back through the last {self.director.history.maxlen} snapshots; "
+                                 "training goes on")
         self.timeline.sliderMoved.connect(self.scrub_to)
         hist.addWidget(self.timeline)
         hist.addWidget(button("Live", "back to the present (End)", self.go_live))
@@ -305,7 +301,7 @@ class CubeWindow(QtWidgets.QMainWindow):
     def _ask(self) -> None:
         """The prompt box's Enter: the current model's prediction for it, shown live (not in scrubbed history)."""
         self.worker.send(SetPrompt(self.prompt.text()))
-        if self.scrub is not None:
+        if self.director.mode == "history":
             self.go_live()
 
     def _knockout_ended(self) -> None:
@@ -318,8 +314,7 @@ class CubeWindow(QtWidgets.QMainWindow):
     def reset(self) -> None:
         """The run from its beginning (the seed's initial weights, or --checkpoint's), keeping what the panel
         says: the prompt typed, the learning rate and weight decay."""
-        self.history.clear()
-        self.scrub = None  # the new run is shown live
+        self.director.reset()  # the new run is shown live
         self.worker.send(Reset())
         self._send_hyper()
         if self.prompt.text().strip():
@@ -332,6 +327,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         set_camera(self.plotter, self.spec.lattice, preset)
 
     def show_element(self, name: str, on: bool) -> None:
+        self.director.set_hidden(name, not on)
         if name == "chart":
             self.chart.visible = on
         else:
@@ -342,18 +338,13 @@ class CubeWindow(QtWidgets.QMainWindow):
         self._help.raise_()
 
     def scrub_to(self, index: int) -> None:
-        if not self.history:
-            return
-        self.scrub = min(index, len(self.history) - 1)
-        frame = build_frame(self.spec, self.history[self.scrub])
-        # unmistakable in a hall: this is the past, and training goes on
-        self._show(replace(frame, banner=f"HISTORY: step {frame.step}   (End: live)"))
+        self.director.scrub(index)
+        self._show_now()
 
     def go_live(self) -> None:
-        self.scrub = None
+        self.director.go_live()
         self.timeline.setValue(self.timeline.maximum())
-        if self.published is not None:  # now, not at the next snapshot: a paused run sends none
-            self._show(build_frame(self.spec, self.published.snapshot, self.published.knocked))
+        self._show_now()  # now, not at the next snapshot: a paused run sends none
 
     def save_screenshot(self, path: Path | None = None) -> Path | None:
         """A PNG of the view at the size chosen in the panel (default path: a new file in the current folder);
@@ -371,11 +362,11 @@ class CubeWindow(QtWidgets.QMainWindow):
             from cube_viz.render.snapshot_image import render_image
 
             w, h = (int(v) for v in choice.split("x"))
-            hidden = [name for name, box in self.toggles.items() if not box.isChecked() and name != "chart"]
+            hidden = self.director.hidden - {"chart"}
             chart = (lambda plotter, scale: self._draw_chart(LossChart(plotter, len(self.spec.vocab), scale))) \
                 if self.chart.visible else None
-            img = render_image(self.spec, self.frame, (w, h), self.plotter.camera, transparent, hidden, self._marked(),
-                               chart)
+            img = render_image(self.spec, self.frame, (w, h), self.plotter.camera, transparent, hidden,
+                               self.director.marked(), chart)
         import imageio.v3 as iio
 
         try:
@@ -430,32 +421,17 @@ class CubeWindow(QtWidgets.QMainWindow):
                 self._knockout_ended()  # a step, prompt or reset showed the intact model
             if published.message:
                 self.status.setText(published.message)
-            if self.scrub is not None and len(self.history) == self.history.maxlen:
-                self.scrub = max(0, self.scrub - 1)  # the oldest snapshot drops out: stay on the one shown
-            self.history.append(published.snapshot)
-            self.timeline.setRange(0, len(self.history) - 1)
-            self.timeline.setValue(len(self.history) - 1 if self.scrub is None else self.scrub)
-            # a step's slow cycle, or (a prompt, a knock-out, a reset: what was asked last) no cycle
-            self.cycle = None if published.before is None else (published.before, published.snapshot,
-                                                                 time.perf_counter())
-        if self.scrub is not None:
-            return
-        if self.cycle is not None:
-            before, after, start = self.cycle
-            u = (time.perf_counter() - start) / CYCLE_SECONDS
-            frame = cycle_frame(self.spec, before, after, min(u, 1.0))
-            if u >= 1:
-                self.cycle = None
-        elif published is not None and published.knocked is not None:
-            frame = build_frame(self.spec, published.snapshot, published.knocked)
-        elif published is not None:
-            frame = training_frame(self.spec, published.snapshot) if self.worker.playing else \
-                build_frame(self.spec, published.snapshot)
-        else:
-            return
-        if not self.toggles["waves"].isChecked() and frame.motion is not None:
-            frame = replace(frame, motion=None)
-        self._show(frame)
+            director = self.director
+            director.receive(published, time.perf_counter(), self.worker.playing)
+            self.timeline.setRange(0, len(director.history) - 1)
+            self.timeline.setValue(len(director.history) - 1 if director.scrubbed is None else director.scrubbed)
+        if self.director.mode != "history":  # a scrubbed view is drawn when the slider moves
+            self._show_now()
+
+    def _show_now(self) -> None:
+        frame = self.director.frame_at(time.perf_counter())
+        if frame is not None:
+            self._show(frame)
 
     def _show(self, frame: Frame) -> None:
         self.frame = frame
@@ -472,9 +448,10 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _draw_chart(self, chart: LossChart, losses: bool = True) -> None:
         """The losses so far (unless not `losses`), and the step shown while history is scrubbed."""
-        if losses and self.published is not None:
-            chart.update(self.published.step, self.published.losses, self.worker.info.batches_per_epoch)
-        chart.show_step(None if self.scrub is None or self.frame is None else self.frame.step)
+        data = self.director.chart()
+        if losses:
+            chart.update(data.steps, data.losses, data.batches_per_epoch)
+        chart.show_step(data.cursor)
 
     def _render_started(self, *_) -> None:
         self._render_start = time.perf_counter()
@@ -510,16 +487,10 @@ class CubeWindow(QtWidgets.QMainWindow):
     def select(self, index: int, kind: str = "reflector") -> None:
         """Inspect a reflector, a bias or a wall word (`index` among its kind, lattice order or word id) and
         mark a plate in the view; the inspector follows it from frame to frame."""
-        self.selected = (kind, index)
-        self.view.mark(self._marked())
+        self.director.selection = (kind, index)
+        self.view.mark(self.director.marked())
         self._inspect()
         self.plotter.Render()
-
-    def _marked(self) -> np.ndarray | None:
-        """The centre (3,) of the selected plate; None when none is selected."""
-        kind, i = self.selected or ("word", 0)
-        centres = {"reflector": self.spec.lattice.positions, "bias": self.spec.lattice.bias_positions}.get(kind)
-        return None if centres is None else centres[i]
 
     def pick(self, x: int, y: int) -> None:
         """Select the wall word, reflector or bias under display position (x, y), VTK coordinates."""
@@ -529,9 +500,9 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _inspect(self) -> None:
         """The selection's facts in the panel, as of the frame on screen."""
-        if self.selected is None or self.frame is None:
+        if self.director.selection is None or self.frame is None:
             return
-        kind, i = self.selected
+        kind, i = self.director.selection
         if kind == "word":
             self._show_histories(False)
             self.inspector.setText(self._word_facts(i))
@@ -542,8 +513,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         layer = (lat.layer if kind == "reflector" else lat.bias_layer)[i]
         slab, row = lat.slabs[layer], int((lat.row if kind == "reflector" else lat.bias_row)[i])
         flat = int((lat.param_index if kind == "reflector" else lat.bias_param_index)[i])
-        shown = len(self.history) if self.scrub is None else self.scrub + 1
-        recent = list(self.history)[max(0, shown - 40):shown]  # up to the snapshot on screen
+        recent = self.director.recent(40)  # up to the snapshot on screen
         probe = recent[-1].probe if recent else None
         unit = f"word “{escape(self.spec.vocab[row])}”" if slab.name in ("embed", "out") else f"unit {row}"
         if kind == "bias":

@@ -93,14 +93,14 @@ class LossChart:
         if step is not None:
             self.cursor.update([step, step], self._span)
 
-    def update(self, last_step: int, losses: np.ndarray, batches_per_epoch: int) -> None:
-        """losses: (n,) the losses of steps last_step - n + 1 ... last_step."""
+    def update(self, steps: np.ndarray, losses: np.ndarray, batches_per_epoch: int) -> None:
+        """losses: (n,) the losses of (n,) increasing steps (every step in training; a run recording's records)."""
         self.raw.visible = self.mean.visible = len(losses) >= 2  # one loss is no line (and a new run's first)
         if len(losses) < 2:
             self.epochs.visible = False
             return
-        steps = np.arange(last_step - len(losses) + 1, last_step + 1)
-        losses = losses.astype(np.float64)
+        steps = np.asarray(steps)
+        losses = np.asarray(losses, np.float64)
         mean = running_mean(losses, SMOOTH)
         self.uniform.update([steps[0], steps[-1]], [self.uniform_loss] * 2)
         self.raw.update(*envelope(steps, losses))

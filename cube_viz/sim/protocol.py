@@ -12,6 +12,8 @@ import numpy as np
 
 from cube_viz.sim.snapshot import Snapshot, Tensors
 
+HISTORY_TAIL = 5000  # losses sent with each snapshot, for the loss chart
+
 
 @dataclass(frozen=True)
 class Play:

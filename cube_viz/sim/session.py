@@ -18,6 +18,7 @@ from cube_viz.errors import Diverged, UserError
 from cube_viz.sim.ablation import fraction_mask
 from cube_viz.sim.checkpoint import resume_trainer, save_checkpoint
 from cube_viz.sim.protocol import (
+    HISTORY_TAIL,
     Command,
     KnockOut,
     Pause,
@@ -34,7 +35,6 @@ from cube_viz.sim.protocol import (
 from cube_viz.sim.snapshot import Snapshot, weight_indices
 from cube_viz.sim.trainer import Trainer
 
-HISTORY_TAIL = 5000  # losses sent with each snapshot, for the loss chart
 PUBLISH_EVERY = 1 / 30  # seconds: snapshots while playing at most 30 times a second
 MAX_BACKLOG = 0.25  # seconds behind schedule after which training stops catching up
 

@@ -138,11 +138,11 @@ def test_prompt_box_shows_the_models_prediction(qtbot, window):
 
 
 def test_a_prompt_typed_while_scrubbing_history_is_answered_live(qtbot, window):
-    qtbot.waitUntil(lambda: len(window.history) > 5, timeout=10000)
+    qtbot.waitUntil(lambda: len(window.director.history) > 5, timeout=10000)
     window.scrub_to(2)
     window.prompt.setText("the dogs eat")
     qtbot.keyClick(window.prompt, "\r")
-    assert window.scrub is None
+    assert window.director.scrubbed is None
     qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
 
 
@@ -153,13 +153,13 @@ def test_reset_ends_a_step_cycle_and_keeps_the_panels_prompt(qtbot, window):
     qtbot.keyClick(window.prompt, "\r")
     qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
     window.single_step()
-    qtbot.waitUntil(lambda: window.cycle is not None, timeout=5000)  # the step's slow cycle plays ...
+    qtbot.waitUntil(lambda: window.director.cycle is not None, timeout=5000)  # the step's slow cycle plays ...
     window.reset()  # ... and the reset model replaces it at once
     qtbot.waitUntil(lambda: window.frame is not None and window.frame.step == 0 and window.published.step == 0,
                     timeout=10000)
     qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
     qtbot.wait(300)
-    assert window.cycle is None and window.frame.step == 0
+    assert window.director.cycle is None and window.frame.step == 0
     assert window.play_button.text() == "Play"
 
 
@@ -191,8 +191,8 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     cam.parallel_scale = 6.0
     window.plotter.render()
     click(qtbot, window, display(window, lat.positions[index]))
-    qtbot.waitUntil(lambda: window.selected is not None, timeout=3000)
-    assert window.selected == ("reflector", index)
+    qtbot.waitUntil(lambda: window.director.selection is not None, timeout=3000)
+    assert window.director.selection == ("reflector", index)
     assert window.view.selection_actor.GetVisibility()  # marked in the view, around the plate
     np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.positions[index], atol=1e-4)
     weight = model_of(window, window.published.snapshot).out.weight[5, 7].item()
@@ -200,7 +200,7 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     assert window.frame.reflectors.weight[index] == pytest.approx(weight, abs=1e-7)
     assert "output</b> row 5, col 7" in window.inspector.text()
     assert f"hidden unit 7 → word “{window.spec.vocab[5]}”" in window.inspector.text()
-    recent = list(window.history)[-40:]  # paused: no new snapshots arrive
+    recent = list(window.director.history)[-40:]  # paused: no new snapshots arrive
     expected = [model_of(window, s).out.weight[5, 7].item() for s in recent]
     np.testing.assert_allclose(window.weight_history.values, expected, rtol=1e-6)
     assert window.weight_history.isVisible()
@@ -221,7 +221,8 @@ def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
         click(qtbot, window, display(window, window.spec.wall.positions[word]))
         qtbot.waitUntil(lambda w=word: f"(id {w})" in window.inspector.text(), timeout=3000)
         text = window.inspector.text()
-        assert window.selected == ("word", word) and f"“{escape(window.spec.vocab[word])}” (id {word})" in text
+        assert window.director.selection == ("word", word)
+        assert f"“{escape(window.spec.vocab[word])}” (id {word})" in text
         assert f"probability {probs[word]:.3g}, rank {int((probs > probs[word]).sum()) + 1} of {len(probs)}" in text
 
 
@@ -239,7 +240,7 @@ def test_clicking_a_bias_shows_its_true_value(qtbot, window):
     cam.parallel_scale = 6.0
     window.plotter.render()
     click(qtbot, window, display(window, lat.bias_positions[index]))
-    qtbot.waitUntil(lambda: window.selected == ("bias", index), timeout=3000)
+    qtbot.waitUntil(lambda: window.director.selection == ("bias", index), timeout=3000)
     bias = model_of(window, window.published.snapshot).out.bias[5].item()
     assert f"bias <b>{bias:+.5f}</b>" in window.inspector.text()
     assert f"bias of word “{window.spec.vocab[5]}”" in window.inspector.text()
@@ -305,15 +306,16 @@ def test_a_screenshot_at_a_chosen_size_is_the_view_as_the_user_left_it(qtbot, wi
 
 
 def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, window):
-    window.history = collections.deque(maxlen=30)  # a short ring buffer, full within a second
-    qtbot.waitUntil(lambda: len(window.history) == 30, timeout=10000)
-    old = window.history[5]
-    window.selected = ("reflector", 7)  # a reflector in the inspector
+    window.director.history = collections.deque(maxlen=30)  # a short ring buffer, full within a second
+    qtbot.waitUntil(lambda: len(window.director.history) == 30, timeout=10000)
+    old = window.director.history[5]
+    window.director.selection = ("reflector", 7)  # a reflector in the inspector
     window.timeline.setValue(5)
     window.timeline.sliderMoved.emit(5)  # as a drag of the slider does
     assert window.frame.step == old.step
     flat = window.spec.lattice.param_index[7]
-    np.testing.assert_array_equal(window.weight_history.values, [s.params.flat[flat] for s in list(window.history)[:6]])
+    history = window.director.history
+    np.testing.assert_array_equal(window.weight_history.values, [s.params.flat[flat] for s in list(history)[:6]])
     np.testing.assert_array_equal(window.frame.reflectors.weight[:50],
                                   old.params.flat[window.spec.lattice.param_index[:50]])
     assert window.chart.cursor.visible and window.chart.cursor.x[0] == old.step  # marked on the loss chart
@@ -321,7 +323,8 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     trained = steps(window)
     qtbot.waitUntil(lambda: steps(window) > trained + 20, timeout=5000)  # training goes on
     assert window.frame.step == old.step  # while the view stays in the past
-    assert window.history[window.scrub] is old and window.timeline.value() == window.scrub < 5  # though it moved
+    scrubbed = window.director.scrubbed
+    assert history[scrubbed] is old and window.timeline.value() == scrubbed < 5  # though it moved
     window.go_live()
     qtbot.waitUntil(lambda: window.frame.step > trained, timeout=5000)
     window.toggle_play()  # paused, no snapshots come: End still brings the present back at once

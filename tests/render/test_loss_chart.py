@@ -10,11 +10,11 @@ from cube_viz.render.loss_chart import BUCKETS, SMOOTH, LossChart, envelope
 def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
     rng = np.random.default_rng(0)
     losses = (3.0 + rng.normal(0, 0.3, 230)).astype(np.float32)
-    last_step, bpe = 400, 40  # the losses of steps 171 ... 400
+    bpe = 40  # the losses of steps 171 ... 400
     plotter = pv.Plotter(off_screen=True)
     chart = LossChart(plotter, vocab_size=256)
     plotter.show(auto_close=False)
-    chart.update(last_step, losses, bpe)
+    chart.update(np.arange(171, 401), losses, bpe)
 
     steps = np.arange(171, 401)
     # the dashed baseline: the loss of a model that gives all 256 words the same probability (torch the oracle)
@@ -35,17 +35,17 @@ def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
 
     long = (3.0 + rng.normal(0, 0.3, 5000)).astype(np.float32)
     long[777] = 9.0
-    chart.update(6000, long, bpe)  # the ring of 5,000 losses the window is sent: drawn thinned, spikes kept
+    chart.update(np.arange(1001, 6001), long, bpe)  # the 5,000 losses the window is sent: thinned, spikes kept
     assert len(chart.raw.x) <= 2 * BUCKETS + 2 and len(chart.mean.x) <= 2 * BUCKETS + 2
     assert chart.raw.x[0] == 1001 and chart.raw.x[-1] == 6000
     assert np.isclose(chart.raw.y, 9.0).any() and np.isclose(chart.raw.y, long.min()).any()
 
-    chart.update(30, losses[:30], bpe)  # after a reset: no epoch has ended yet
+    chart.update(np.arange(1, 31), losses[:30], bpe)  # after a reset: no epoch has ended yet
     assert not chart.epochs.visible
     plotter.render()
     x_lo, x_hi = chart.chart.x_range
     assert x_hi < 50  # the old run's marks no longer stretch the axis
-    chart.update(0, losses[:1], bpe)  # a new run's first loss: no line yet, and none of the old run's
+    chart.update(np.arange(0, 1), losses[:1], bpe)  # a new run's first loss: no line yet, and none of the old run's
     assert not chart.raw.visible and not chart.mean.visible and not chart.epochs.visible
     plotter.close()
 
