@@ -7,6 +7,7 @@ says for each t what the camera does, what is highlighted and captioned, and wha
 from __future__ import annotations
 
 import argparse
+import bisect
 import signal
 import sys
 from dataclasses import dataclass, replace
@@ -113,23 +114,40 @@ def camera_path(mode: str) -> tuple[CameraKey, ...]:
 
 
 class Source:
-    """Snapshots to show, from live training or a run recording: `advance(n)` moves on n steps."""
+    """Snapshots to show, from live training or a run recording: `advance(n)` moves on n steps.
+
+    A recording keeps every k-th step: it counts the steps asked for so far and shows the last record at or
+    before them, so that it replays at the tempo asked (2 steps a frame and a record every 8: a new record
+    every 4th frame). `next_record()` is one step's cycle: the next step trained, or the next record.
+    """
 
     def __init__(self, trainer=None, run=None):
         self.trainer, self.run, self.index = trainer, run, 0
         self.current: Snapshot = trainer.snapshot() if trainer else run[0]
         self._seen: dict[int, float] = {}  # step -> loss of the records shown
+        self.steps_asked = self.current.step
 
     def advance(self, n: int) -> Snapshot:
         if self.trainer is not None:
             for _ in range(n - 1):
                 self.trainer.step()
             self.current = self.trainer.step(capture=True)
-        else:  # a recording keeps every k-th step: one record per k steps asked for
-            every = self.run.steps[1] - self.run.steps[0] if len(self.run) > 1 else 1
-            self.index = min(self.index + max(1, round(n / every)), len(self.run) - 1)
-            self.current = self.run[self.index]
+        else:
+            self.steps_asked += n
+            self._show(max(self.index, bisect.bisect_right(self.run.steps, self.steps_asked) - 1))
         return self.current
+
+    def next_record(self) -> Snapshot:
+        if self.trainer is not None:
+            return self.advance(1)
+        self._show(self.index + 1)
+        self.steps_asked = max(self.steps_asked, self.current.step)
+        return self.current
+
+    def _show(self, index: int) -> None:
+        index = min(index, len(self.run) - 1)
+        if index != self.index:
+            self.index, self.current = index, self.run[index]
 
     def losses(self) -> tuple[np.ndarray, np.ndarray]:
         """(n,) steps and their training losses so far, for the chart: every step of live training, the records
@@ -188,7 +206,7 @@ def frames_of(request: RecordRequest, director: Director, source: Source, knocke
                     show(t, playing=True)
             elif shot.training == "lecture" and i % cycle_frames == 0:
                 before = source.current
-                source.advance(1)
+                source.next_record()
                 show(t - 1 / fps, before)  # the cycle's k-th frame shows u = (k + 1) / cycle_frames: it ends on
                 # the new weights
             elif shot.training == "pause" and i == 0:

@@ -92,3 +92,33 @@ def test_ctrl_c_leaves_a_playable_movie(tmp_path, run_cli, monkeypatch):
     assert "interrupted" in err and "7 frames" in err and "Traceback" not in err
     got = frames(out)
     assert len(got) == 7 and got[0].shape == (96, 160, 3)
+
+
+def test_a_run_recording_replays_at_the_tempo_asked(tmp_path, small_trainer):
+    """A record every 8 steps, shown at 2 steps a frame: the shown step follows the steps asked so far
+    (never ahead of them, never a record behind) and the last record arrives with the last frame."""
+    from cube_viz.anim.director import Director
+    from cube_viz.anim.storyboard import Shot
+    from cube_viz.app.record import RecordRequest, Source, frames_of
+    from cube_viz.scene.frame import CubeSpec
+    from cube_viz.sim.recording import RunRecorder, RunRecording
+
+    every, total, fps, per_second = 8, 48, 10.0, 20.0
+    path = tmp_path / "run.npz"
+    with RunRecorder(path, small_trainer.dataset.vocab.words, small_trainer.config.to_dict(), every) as rec:
+        rec.add(small_trainer.snapshot())
+        for step in range(1, total + 1):
+            snap = small_trainer.step(capture=rec.wants(step))
+            if snap is not None:
+                rec.add(snap)
+    run = RunRecording(path)
+    assert run.steps == list(range(0, total + 1, every))
+    shot = Shot(duration=total / per_second, training="training", steps_per_second=per_second)
+    request = RecordRequest(tmp_path / "m.mp4", (160, 96), fps, [shot])
+    spec = CubeSpec.build(run[0].params, run.vocab)
+    shown = [frame.step for frame, _ in frames_of(request, Director(spec), Source(run=run))]
+    assert len(shown) == total / per_second * fps
+    asked = [round((i + 1) * per_second / fps) for i in range(len(shown))]
+    off = [(i, s, a) for i, (s, a) in enumerate(zip(shown, asked, strict=True)) if not a - every < s <= a]
+    assert not off, f"(frame, shown step, steps asked) off the tempo: {off}"
+    assert shown[-1] == total and shown[-2] < total, f"last record reached at frame {shown.index(total)}"
