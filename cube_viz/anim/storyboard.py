@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,10 @@ def camera_key(value, where: str) -> CameraKey:
     raise StoryboardError(f"{where}: a camera is a preset name or a table {{azimuth, elevation, zoom}}")
 
 
-def parse_shot(raw: dict, where: str, layer_names: tuple[str, ...] | None = None) -> Shot:
+Layers = Mapping[str, tuple[int, int]] | Iterable[str]  # the slabs' (rows, cols) by name, or their names only
+
+
+def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
     unknown = set(raw) - FIELDS
     if unknown:
         raise StoryboardError(f"{where}: unknown field {sorted(unknown)[0]!r}")
@@ -100,7 +104,7 @@ def parse_shot(raw: dict, where: str, layer_names: tuple[str, ...] | None = None
             raise StoryboardError(f"{where}: field {text_field!r} must be a text")
     highlight = raw.get("highlight")
     if highlight is not None:
-        check_highlight(highlight, f"{where}: field 'highlight'", layer_names)
+        check_highlight(highlight, f"{where}: field 'highlight'", layers)
     return Shot(duration=number("duration", None),
                 cameras=tuple(camera_key(c, f"{where}: field 'camera'") for c in cams),
                 caption=raw.get("caption"), highlight=highlight, training=training,
@@ -109,24 +113,36 @@ def parse_shot(raw: dict, where: str, layer_names: tuple[str, ...] | None = None
                 weight_decay=number("weight_decay", None, positive=False, optional=True))
 
 
-def check_highlight(value: str, where: str, layer_names: tuple[str, ...] | None) -> None:
+def check_highlight(value: str, where: str, layers: Layers | None) -> None:
+    """With the layers known, the layer must exist; with their shapes, a reflector's row and column too."""
     parts = value.split(":")
     ok = value in ("wall", "rays") or (parts[0] == "layer" and len(parts) == 2) or (
         parts[0] == "reflector" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit())
     if not ok:
         raise StoryboardError(f"{where}: use wall, rays, layer:NAME or reflector:LAYER:ROW:COL, got {value!r}")
-    if layer_names is not None and parts[0] in ("layer", "reflector") and parts[1] not in layer_names:
-        raise StoryboardError(f"{where}: no layer {parts[1]!r} (layers: {', '.join(layer_names)})")
+    if layers is None or parts[0] not in ("layer", "reflector"):
+        return
+    names = tuple(layers)
+    if parts[1] not in names:
+        raise StoryboardError(f"{where}: no layer {parts[1]!r} (layers: {', '.join(names)})")
+    if parts[0] == "reflector" and isinstance(layers, Mapping):
+        for index, size, unit in zip(map(int, parts[2:]), layers[parts[1]], ("row", "column"), strict=True):
+            if index >= size:
+                raise StoryboardError(f"{where}: {unit} {index} is outside layer {parts[1]} "
+                                      f"({unit}s 0..{size - 1})")
 
 
-def load_storyboard(path: str | Path, layer_names: tuple[str, ...] | None = None) -> list[Shot]:
-    """The shots of a storyboard file; StoryboardError naming the file, the shot and the field."""
+def load_storyboard(path: str | Path, layers: Layers | None = None) -> list[Shot]:
+    """The shots of a storyboard file; StoryboardError naming the file, the shot and the field.
+
+    `layers`: the model's layer names, or {name: (rows, cols)} to check reflector highlights' rows and
+    columns as well (known once the model is built, before anything trains)."""
     p = Path(path)
     data = load_toml(p, "storyboard", StoryboardError)
     shots = data.get("shot")
     if not isinstance(shots, list) or not shots:
         raise StoryboardError(f"{p}: no shots (write each as a [[shot]] table)")
-    return [parse_shot(raw, f"{p}: shot {i}", layer_names) for i, raw in enumerate(shots, start=1)]
+    return [parse_shot(raw, f"{p}: shot {i}", layers) for i, raw in enumerate(shots, start=1)]
 
 
 def interpolate_camera(keys: tuple[CameraKey, ...], progress: float) -> CameraKey:

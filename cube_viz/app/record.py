@@ -233,8 +233,8 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         source = Source(trainer=trainer)
         spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
     director = Director(spec)
-    if args.storyboard:  # now the layers are known: check the highlights name real ones
-        load_storyboard(args.storyboard, spec.lattice.layer_names)
+    if args.storyboard:  # now the layers are known: check the highlights name real layers, rows and columns
+        load_storyboard(args.storyboard, {s.name: (s.rows, s.cols) for s in spec.lattice.slabs})
     total = sum(max(1, round(s.duration * request.fps)) for s in request.shots)
 
     from cube_viz.render.cube import CubeView

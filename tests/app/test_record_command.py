@@ -122,3 +122,26 @@ def test_a_run_recording_replays_at_the_tempo_asked(tmp_path, small_trainer):
     off = [(i, s, a) for i, (s, a) in enumerate(zip(shown, asked, strict=True)) if not a - every < s <= a]
     assert not off, f"(frame, shown step, steps asked) off the tempo: {off}"
     assert shown[-1] == total and shown[-2] < total, f"last record reached at frame {shown.index(total)}"
+
+
+@pytest.mark.parametrize("layer, which", [("out", "row"), ("hidden.0", "column")])
+def test_a_highlight_outside_its_layer_is_one_line_before_training(tmp_path, run_cli, monkeypatch, layer, which):
+    """Row 9999 of the output layer (an IndexError mid-render before), and the column just past the last of
+    hidden.0 (before: silently the first plate of the next row)."""
+    from cube_viz.config import TrainConfig
+    from cube_viz.sim.trainer import Trainer
+
+    model = Trainer.from_config(TrainConfig(context=3, embed=8, hidden=(16,), batch_size=32)).model
+    rows, cols = dict(model.named_parameters())[f"{layer}.weight"].shape  # the torch oracle
+    highlight = f"reflector:{layer}:9999:0" if which == "row" else f"reflector:{layer}:0:{cols}"
+    what, span = ("row 9999", f"rows 0..{rows - 1}") if which == "row" else (f"column {cols}", f"columns 0..{cols - 1}")
+    steps = []
+    monkeypatch.setattr(Trainer, "step", lambda self, capture=False: steps.append(1))
+    board = tmp_path / "b.toml"
+    board.write_text(f'[[shot]]\nduration = 1\n[[shot]]\nduration = 1\nhighlight = "{highlight}"\n')
+    out = tmp_path / "m.mp4"
+    code, _, err = run_cli("record", out, "--storyboard", board, "--size", "160x96", *FAST)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    where = f"{board}: shot 2: field 'highlight'"
+    assert err.strip() == f"cube-viz: error: {where}: {what} is outside layer {layer} ({span})"
+    assert not out.exists() and not steps
