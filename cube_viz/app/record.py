@@ -37,7 +37,8 @@ FLY = ("front", "iso", "side", "top", "iso")
 
 def add_record_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("recording")
-    g.add_argument("--duration", type=float, metavar="SECONDS", help="length of the movie (default: from --steps)")
+    g.add_argument("--duration", type=float, metavar="SECONDS",
+                   help="length of the movie (default: from --steps, with at least one frame a step)")
     g.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     g.add_argument("--size", default="1280x720", metavar="WxH",
                    help="frame size, up to 3840x2160, even numbers for MP4 (default 1280x720)")
@@ -45,7 +46,8 @@ def add_record_flags(p: argparse.ArgumentParser) -> None:
                    help="training (many steps a second, default) or lecture (one step's cycle over a few seconds)")
     g.add_argument("--camera", default="fixed", metavar="MODE", help="fixed (iso), orbit or fly, eased (default fixed)")
     g.add_argument("--steps-per-second", type=float, default=60.0, metavar="N",
-                   help="training steps shown per second at training tempo (default 60)")
+                   help="training steps shown per second at training tempo (default 60; without --duration "
+                        "at most --fps, so that every step of --steps gets a frame)")
     g.add_argument("--cycle-seconds", type=float, default=CYCLE_SECONDS, metavar="S",
                    help=f"seconds per step's cycle at lecture tempo (default {CYCLE_SECONDS:g})")
     g.add_argument("--exaggeration", type=float, default=1.0, metavar="K",
@@ -96,10 +98,13 @@ def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> Re
         shots = load_storyboard(args.storyboard)
     else:
         steps = overrides.get("steps", 2000 if not args.checkpoint else 200)
-        per_second = args.steps_per_second if args.tempo == "training" else 1 / args.cycle_seconds
+        tempo = args.steps_per_second
+        if args.duration is None and not args.from_run:  # N steps asked for: each one gets a frame at least
+            tempo = min(tempo, args.fps)
+        per_second = tempo if args.tempo == "training" else 1 / args.cycle_seconds
         duration = args.duration or min(steps / per_second, 600.0)
         shots = [Shot(duration=duration, cameras=camera_path(args.camera), training=args.tempo,
-                      steps_per_second=args.steps_per_second, cycle_seconds=args.cycle_seconds,
+                      steps_per_second=tempo, cycle_seconds=args.cycle_seconds,
                       exaggeration=args.exaggeration)]
     return RecordRequest(out, size, args.fps, shots)
 
@@ -198,7 +203,7 @@ def frames_of(request: RecordRequest, director: Director, source: Source, knocke
             t = t0 + i / fps
             if shot.training == "training":
                 steps_due += shot.steps_per_second / fps
-                due = int(steps_due)
+                due = int(steps_due + 1e-9)  # 10 x 0.1 is 0.999...: the last step would be lost
                 steps_due -= due
                 if due:
                     source.advance(due)
