@@ -98,6 +98,11 @@ def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> Re
         shots = load_storyboard(args.storyboard)
     else:
         steps = overrides.get("steps", 2000 if not args.checkpoint else 200)
+        if args.from_run and "steps" not in overrides:  # a replay lasts as long as its recording
+            from cube_viz.sim.recording import RunRecording
+
+            recorded = RunRecording(args.from_run).steps
+            steps = max(1, recorded[-1] - recorded[0])
         tempo = args.steps_per_second
         if args.duration is None and not args.from_run:  # N steps asked for: each one gets a frame at least
             tempo = min(tempo, args.fps)

@@ -164,3 +164,16 @@ def test_a_movie_of_n_steps_shows_each_step(tmp_path, tempo):
     shown = [frame.step for frame, _ in frames_of(request, spec, Source(trainer=trainer))]
     assert set(shown) - {0} == {1, 2, 3, 4, 5, 6}, f"steps shown: {shown}"
     assert trainer.step_count == 6
+
+
+def test_a_replay_lasts_as_long_as_its_recording_at_the_tempo(tmp_path, run_cli):
+    """A 30-step recording at 20 steps a second: 1.5 s (before: the 2,000 steps of a default run, 100 s)."""
+    from cube_viz.app.record import check_record_args
+    from cube_viz.cli import build_parser, config_overrides
+
+    run = tmp_path / "run.npz"
+    assert run_cli("train", *FAST, "--steps", "30", "--record", run, "--record-every", "5")[0] == 0
+    args = build_parser().parse_args(["record", str(tmp_path / "m.mp4"), "--from-run", str(run),
+                                      "--steps-per-second", "20"])
+    shots = check_record_args(args, config_overrides(args)).shots
+    assert [s.duration for s in shots] == [30 / 20]
