@@ -86,11 +86,13 @@ class RunRecording:
         try:
             self._npz = np.load(self.path, allow_pickle=False)
             meta = json.loads(self._npz["meta"].tobytes())
-            assert meta.get("format") == FORMAT
         except FileNotFoundError:
             raise UserError(f"run recording not found: {self.path}") from None
         except Exception:
             raise UserError(f"{self.path} is not a readable cube-viz run recording") from None
+        found = meta.get("format") if isinstance(meta, dict) else None
+        if found != FORMAT:  # not an assert: python -O would drop it and take any .npz for a recording
+            raise UserError(f"{self.path} is not a cube-viz run recording (format {found!r}, expected {FORMAT!r})")
         self.vocab: list[str] = meta["vocab"]
         self.config: dict = meta["config"]
         self.steps: list[int] = meta["steps"]

@@ -177,3 +177,24 @@ def test_a_replay_lasts_as_long_as_its_recording_at_the_tempo(tmp_path, run_cli)
                                       "--steps-per-second", "20"])
     shots = check_record_args(args, config_overrides(args)).shots
     assert [s.duration for s in shots] == [30 / 20]
+
+
+@pytest.mark.parametrize("python_flags", [[], ["-O"]])
+def test_a_file_that_is_not_a_recording_is_one_line_also_under_python_O(tmp_path, python_flags):
+    """The format check must not be an `assert` (python -O removes it: the file was then taken as a recording)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bad = tmp_path / "bad.npz"
+    meta = {"format": "some other tool 3", "vocab": ["a"], "config": {}, "steps": [0]}
+    np.savez(bad, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), x=np.zeros(3))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    done = subprocess.run([sys.executable, *python_flags, "-m", "cube_viz", "record", str(tmp_path / "m.mp4"),
+                           "--from-run", str(bad)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    err = done.stderr.strip()
+    assert done.returncode == 2 and len(err.splitlines()) == 1, err
+    assert str(bad) in err and "'some other tool 3'" in err and "'cube-viz run 1'" in err, err
+    assert not (tmp_path / "m.mp4").exists()
