@@ -66,11 +66,33 @@ def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
         plotter.close()
     # VTK writes every material opaque: the glass would hide the cube and each word would be a solid box
     scene = json.loads(path.read_text())
+    set_view_targets(scene)
     for material in scene.get("materials", []):
         pbr = material.get("pbrMetallicRoughness", {})
         if "baseColorTexture" in pbr or pbr.get("baseColorFactor", [1, 1, 1, 1])[3] < 1:
             material["alphaMode"] = "BLEND"
     path.write_text(json.dumps(scene))
+
+
+ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
+
+
+def set_view_targets(scene: dict) -> None:
+    """Each bufferView's `target` from what uses it, as glTF 2.0 requires: ARRAY_BUFFER for vertex attributes,
+    ELEMENT_ARRAY_BUFFER for indices, none for anything else. VTK's exporter tags every view ARRAY_BUFFER,
+    the wall texture's PNG too, which makes the file invalid (a view used as a vertex buffer and an image)."""
+    accessors = scene.get("accessors", [])
+    targets: dict[int, int] = {}
+    for mesh in scene.get("meshes", []):
+        for primitive in mesh.get("primitives", []):
+            for a in primitive.get("attributes", {}).values():
+                targets[accessors[a]["bufferView"]] = ARRAY_BUFFER
+            if "indices" in primitive:
+                targets[accessors[primitive["indices"]]["bufferView"]] = ELEMENT_ARRAY_BUFFER
+    for i, view in enumerate(scene.get("bufferViews", [])):
+        view.pop("target", None)
+        if i in targets:
+            view["target"] = targets[i]
 
 
 def write_scene(spec: CubeSpec, frame: Frame, path: Path) -> None:

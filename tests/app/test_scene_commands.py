@@ -81,6 +81,58 @@ def test_export_gltf(tmp_path, run_cli, checkpoint):
     assert textured == 3  # the wall, its top guess and its true word
 
 
+GLTF_COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}  # glTF 2.0, 3.6.2.2
+GLTF_TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
+
+
+def test_exported_gltf_follows_the_specification_rules_for_buffer_views(tmp_path, run_cli, checkpoint):
+    """glTF 2.0 (3.6): a bufferView holds one kind of data; vertex attributes' views have target ARRAY_BUFFER
+    or none, indices' views ELEMENT_ARRAY_BUFFER or none, an image's view no target and no accessor; every
+    accessor fits in its view, every view in its buffer, every buffer's data URI decodes to its byteLength."""
+    import base64
+
+    out = tmp_path / "scene.gltf"
+    assert run_cli("export", out, "--checkpoint", checkpoint)[0] == 0
+    scene = json.loads(out.read_text())
+    data = []
+    for i, buffer in enumerate(scene["buffers"]):
+        head, _, payload = buffer["uri"].partition(",")
+        assert head.startswith("data:") and head.endswith(";base64"), f"buffer {i}: {head}"
+        data.append(base64.b64decode(payload, validate=True))
+        assert len(data[-1]) == buffer["byteLength"], f"buffer {i}"
+    views = scene["bufferViews"]
+    for i, view in enumerate(views):
+        assert view.get("byteOffset", 0) + view["byteLength"] <= len(data[view["buffer"]]), f"bufferView {i}"
+    for i, acc in enumerate(scene["accessors"]):
+        size = GLTF_COMPONENT_BYTES[acc["componentType"]]
+        offset, view = acc.get("byteOffset", 0), views[acc["bufferView"]]
+        stride = view.get("byteStride", size * GLTF_TYPE_COMPONENTS[acc["type"]])
+        end = offset + stride * (acc["count"] - 1) + size * GLTF_TYPE_COMPONENTS[acc["type"]]
+        assert offset % size == 0 and end <= view["byteLength"], f"accessor {i} overruns bufferView {acc['bufferView']}"
+    attribute_views, index_views = set(), set()
+    for mesh in scene["meshes"]:
+        for primitive in mesh["primitives"]:
+            attribute_views |= {scene["accessors"][a]["bufferView"] for a in primitive["attributes"].values()}
+            if "indices" in primitive:
+                index_views.add(scene["accessors"][primitive["indices"]]["bufferView"])
+    image_views = {image["bufferView"] for image in scene.get("images", []) if "bufferView" in image}
+    assert image_views, "the wall's texture is an image in a bufferView"
+    accessor_views = {acc["bufferView"] for acc in scene["accessors"]}
+    assert not image_views & accessor_views, "a bufferView is both an image's and an accessor's"
+    assert not attribute_views & index_views
+    for i in attribute_views:
+        assert views[i].get("target", ARRAY_BUFFER) == ARRAY_BUFFER, f"bufferView {i}: {views[i]}"
+    for i in index_views:
+        assert views[i].get("target", ELEMENT_ARRAY_BUFFER) == ELEMENT_ARRAY_BUFFER, f"bufferView {i}: {views[i]}"
+    for i in image_views:
+        assert "target" not in views[i], f"bufferView {i} is an image's source and a vertex buffer: {views[i]}"
+        start = views[i].get("byteOffset", 0)
+        assert data[views[i]["buffer"]][start:start + 8] == b"\x89PNG\r\n\x1a\n"
+    blocks = pv.read(out)  # vtkGLTFReader still opens it, with every mesh
+    assert blocks.n_blocks > 0 and sum(b.n_points for b in blocks.recursive_iterator() if b is not None) > 10_000
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
