@@ -26,7 +26,8 @@ GEL_DOT = 12.0
 LABELS_APART = 0.95  # slab names show while the view is more than ~18 degrees off the light's axis
 # the banner at the HUD's size: one line of it, top-aligned beside the HUD's first line, never meets its second
 FONT_SIZES = {"hud": 28, "banner": 28, "captions": 36, "legend": 22, "slab-label": 18}
-LEGEND = (  # one entry a line, none over ~60 characters: the captions at the lower right need the rest
+MARGIN = 0.01  # corner texts' distance from the top and bottom edges, and the captions' from the legend
+LEGEND = (  # one entry a line, none over ~60 characters: captions too wide for the rest move above it
     "HOW TO READ THE CUBE\n"
     "plate = one weight   small plate = one bias\n"
     "plate tilt and colour = its value (red +, blue -)\n"
@@ -89,6 +90,14 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
 
+def text_box(actor: vtk.vtkTextActor, renderer) -> tuple[float, float, float, float]:
+    """(left, right, bottom, top) of a text actor's drawn box, backdrop included, in display pixels."""
+    box = [0.0] * 4
+    actor.GetBoundingBox(renderer, box)  # relative to the actor's anchor
+    x, y = actor.GetPositionCoordinate().GetComputedDisplayValue(renderer)
+    return x + box[0], x + box[1], y + box[2], y + box[3]
+
+
 def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdrop: bool = False) -> vtk.vtkTextActor:
     """Text pinned to a corner of the view ("upper_left", "lower_right", ...); with `backdrop`, on a dark
     panel, so that it reads where it overlaps the cube.
@@ -100,7 +109,7 @@ def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdro
     top, right = corner.startswith("upper"), corner.endswith("right")
     position = actor.GetPositionCoordinate()
     position.SetCoordinateSystemToNormalizedViewport()
-    position.SetValue(0.995 if right else 0.005, 0.99 if top else 0.01)
+    position.SetValue(0.995 if right else 0.005, 1 - MARGIN if top else MARGIN)
     prop = actor.GetTextProperty()
     prop.SetColor(pv.Color(color).float_rgb)
     prop.SetJustification(vtk.VTK_TEXT_RIGHT if right else vtk.VTK_TEXT_LEFT)
@@ -176,6 +185,7 @@ class CubeView:
         self.captions = corner_text(plotter, "lower_right", "#fff6d8", "captions", backdrop=True)
         self.legend = corner_text(plotter, "lower_left", "#c8d2e6", "legend", backdrop=True)
         self.legend.SetInput(LEGEND)
+        plotter.renderer.AddObserver("StartEvent", self._place_captions)
         self.rescale(text_scale)
 
     def rescale(self, text_scale: float, line_scale: float | None = None) -> None:
@@ -248,6 +258,21 @@ class CubeView:
             self.plotter.add_actor(actor, name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
             labels.append(actor)
         return labels
+
+    def _place_captions(self, *_) -> None:
+        """The captions (lower right) sit at the bottom unless they would reach the legend (lower left), at
+        any caption, text size and view size: then just above the legend's top. Measured before each render
+        (two text measurements, ~0.01 ms: their layout is cached)."""
+        renderer, position = self.plotter.renderer, self.captions.GetPositionCoordinate()
+        height = max(1, renderer.GetSize()[1])
+        y = MARGIN
+        if self.captions.GetInput() and self.legend.GetVisibility() and self.legend.GetInput():
+            position.SetValue(position.GetValue()[0], y)
+            left, _, bottom, _ = text_box(self.captions, renderer)
+            _, right, _, top = text_box(self.legend, renderer)
+            if left < right + MARGIN * height:
+                y += (top - bottom + MARGIN * height) / height
+        position.SetValue(position.GetValue()[0], y)
 
     def _show_labels_if_apart(self, *_) -> None:
         """Slab names only where the slabs stand apart on screen: looking along the light (front, or from

@@ -206,3 +206,54 @@ def test_slab_names_show_only_where_the_slabs_stand_apart(scene):
             assert [bool(a.GetVisibility()) for a in view.slab_labels] == [shown] * len(spec.lattice.slabs), camera
     finally:
         plotter.close()
+
+
+def drawn_box(full: np.ndarray, without: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, right, top, bottom) pixel box of what differs between two renders (inclusive)."""
+    rows, cols = np.nonzero(np.abs(full.astype(int) - without.astype(int)).max(axis=2) > 8)
+    assert len(rows), "the text drew nothing"
+    return cols.min(), cols.max(), rows.min(), rows.max()
+
+
+@pytest.mark.parametrize("size", [(640, 360), (960, 540), (1920, 1080)])
+def test_the_captions_never_run_under_the_legend(size):
+    """The lecture's widest caption beside the tallest legend (a lecture cycle with turns exaggerated and
+    weight decay on). Each text's pixels are found by rendering it again in magenta, text and backdrop (the
+    layout stays the same), and the two pixel boxes must not meet (before: at 960x540 "Step after step" lost
+    its "St" under the legend)."""
+    import tomllib
+    from dataclasses import replace
+    from pathlib import Path
+
+    from cube_viz.anim.cycle import cycle_frame
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+    from tests.conftest import SMALL
+
+    board = tomllib.loads((Path(__file__).parents[2] / "assets/storyboards/lecture.toml").read_text())
+    caption = max((s["caption"] for s in board["shot"] if "caption" in s),
+                  key=lambda c: max(len(line) for line in c.splitlines()))
+    t = Trainer.from_config(TrainConfig(**SMALL, weight_decay=0.01))
+    before, after = t.snapshot(), t.step(capture=True)
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    plotter = offscreen_plotter(size)
+    try:
+        view = CubeView(plotter, spec, text_scale=size[1] / 1080)
+        view.update(replace(cycle_frame(spec, before, after, 0.5, 4.0), caption=caption))
+        set_camera(plotter, spec.lattice, "iso")
+        full = grab(plotter)
+        boxes = []
+        for text in (view.captions, view.legend):
+            prop = text.GetTextProperty()
+            colour, backdrop = prop.GetColor(), prop.GetBackgroundColor()
+            prop.SetColor(1, 0, 1)
+            prop.SetBackgroundColor(1, 0, 1)
+            boxes.append(drawn_box(full, grab(plotter)))
+            prop.SetColor(colour)
+            prop.SetBackgroundColor(backdrop)
+        boxes = [tuple(int(v) for v in box) for box in boxes]
+        (cl, cr, ct, cb), (ll, lr, lt, lb) = boxes
+        apart = cl > lr or cr < ll or cb < lt or ct > lb
+        assert apart, f"caption box {boxes[0]} meets legend box {boxes[1]} (left, right, top, bottom) at {size}"
+    finally:
+        plotter.close()
