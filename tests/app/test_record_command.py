@@ -151,6 +151,7 @@ def test_a_highlight_outside_its_layer_is_one_line_before_training(tmp_path, run
 def test_a_movie_of_n_steps_shows_each_step(tmp_path, tempo):
     """`record --steps 6`: one frame per step at least (before: 3 frames, steps 2, 4, 6), and 6 steps trained;
     at 1 step a second, 10 frames a step (before: the sum of 60 x 0.1 fell short of 6, and step 6 was lost)."""
+    from cube_viz.anim.director import Director
     from cube_viz.app.record import Source, check_record_args, frames_of
     from cube_viz.app.train import make_trainer
     from cube_viz.cli import build_parser, config_overrides
@@ -161,7 +162,7 @@ def test_a_movie_of_n_steps_shows_each_step(tmp_path, tempo):
     request = check_record_args(args, overrides)
     trainer = make_trainer(overrides)
     spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
-    shown = [frame.step for frame, _ in frames_of(request, spec, Source(trainer=trainer))]
+    shown = [frame.step for frame, _ in frames_of(request, Director(spec), Source(trainer=trainer))]
     assert set(shown) - {0} == {1, 2, 3, 4, 5, 6}, f"steps shown: {shown}"
     assert trainer.step_count == 6
 
