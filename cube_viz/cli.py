@@ -110,7 +110,7 @@ def build_parser() -> Parser:
     shot = sub.add_parser("screenshot", help="draw the cube to a PNG (trains first, or --checkpoint)",
                           description="Train the model (or load --checkpoint) and draw the glass cube to a PNG.")
     shot.add_argument("out", metavar="OUT.png", help="the picture to write")
-    add_scene_flags(shot)
+    add_scene_flags(shot, hide=True)
     shot.add_argument("--transparent", action="store_true", help="transparent background (PNG with alpha)")
     add_training_flags(shot)
     export = sub.add_parser("export", help="write the cube as 3D data (.vtm for ParaView/pyvista, .gltf for Blender)",

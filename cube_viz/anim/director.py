@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cube_viz.anim.cycle import CYCLE_SECONDS, cycle_frame, training_frame
-from cube_viz.scene.frame import CubeSpec, Frame, build_frame
+from cube_viz.scene.frame import CubeSpec, Frame, Losses, build_frame
 from cube_viz.sim.protocol import Published
 from cube_viz.sim.snapshot import Snapshot
 
@@ -30,16 +30,6 @@ class Cycle:
     before: Snapshot
     after: Snapshot
     start: float
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """What the loss chart draws: (n,) losses of the (n,) steps, the epoch length, the scrubbed step or None."""
-
-    steps: np.ndarray
-    losses: np.ndarray
-    batches_per_epoch: int
-    cursor: int | None
 
 
 class Director:
@@ -57,7 +47,7 @@ class Director:
         self.highlight: str | None = None
         self.exaggeration = 1.0
         self.banner: tuple[str, float] | None = None  # (text, shown until t)
-        self.steps = self.losses = np.zeros(0)
+        self.losses: Losses | None = None  # the losses the chart draws
 
     # --- what training hands over ---------------------------------------------------------------
     def show(self, snapshot: Snapshot, t: float, before: Snapshot | None = None, knocked: np.ndarray | None = None,
@@ -81,7 +71,8 @@ class Director:
 
     def chart_losses(self, steps: np.ndarray, losses: np.ndarray) -> None:
         """(n,) training losses and their steps, for the chart."""
-        self.steps, self.losses = np.asarray(steps), np.asarray(losses)
+        bpe = self.current.batches_per_epoch if self.current is not None else 1
+        self.losses = Losses(np.asarray(steps), np.asarray(losses), bpe)
 
     def reset(self) -> None:
         """A new run: its history starts again, shown live."""
@@ -132,11 +123,6 @@ class Director:
         centres = {"reflector": lat.positions, "bias": lat.bias_positions}.get(kind)
         return None if centres is None else centres[i]
 
-    def chart(self) -> ChartData:
-        bpe = self.current.batches_per_epoch if self.current is not None else 1
-        cursor = self.shown.step if self.scrubbed is not None else None
-        return ChartData(self.steps, self.losses, bpe, cursor)
-
     # --- the picture -------------------------------------------------------------------------------
     def frame_at(self, t: float) -> Frame | None:
         """The frame to draw at time t (None before the first snapshot). A cycle that has run its course ends."""
@@ -164,4 +150,5 @@ class Director:
             banner = f"HISTORY: step {frame.step}   (End: live)"
         elif self.banner is not None and t < self.banner[1]:
             banner = self.banner[0]
-        return replace(frame, caption=self.caption, highlight=self.highlight, banner=banner)
+        return replace(frame, caption=self.caption, highlight=self.highlight, banner=banner, losses=self.losses,
+                       chart_step=frame.step if mode == "history" else None)

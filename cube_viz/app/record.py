@@ -56,7 +56,7 @@ def add_record_flags(p: argparse.ArgumentParser) -> None:
                    help="record (anti-aliased, gradient background; default) or preview (about 2x faster)")
     g.add_argument("--from-run", metavar="RUN.npz", help="render a run recording made by `cube-viz train --record`")
     g.add_argument("--storyboard", metavar="FILE.toml", help="a lecture script of shots (see assets/storyboards/)")
-    add_shared_flags(g, "record",
+    add_shared_flags(g, "record", hide=True,
                      ablate="knock out this fraction of the reflectors in every frame (not with --from-run)")
 
 
@@ -243,18 +243,17 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         source = Source(trainer=trainer)
         spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
     director = Director(spec)
+    director.hidden = set(args.hide)
     if args.storyboard:  # now the layers are known: check the highlights name real layers, rows and columns
         load_storyboard(args.storyboard, {s.name: (s.rows, s.cols) for s in spec.lattice.slabs})
     total = sum(max(1, round(s.duration * request.fps)) for s in request.shots)
 
     from cube_viz.render.cube import CubeView
-    from cube_viz.render.loss_chart import LossChart
     from cube_viz.render.movie import MovieWriter
     from cube_viz.render.view import grab, offscreen_plotter, set_view
 
     plotter = offscreen_plotter(request.size, args.look)
-    view = CubeView(plotter, spec, text_scale=request.size[1] / 1080)
-    chart = LossChart(plotter, len(spec.vocab), text_scale=request.size[1] / 1080)
+    view = CubeView(plotter, spec, text_scale=request.size[1] / 1080, hidden=args.hide)
     bar = tqdm(total=total, unit="frame", desc="recording", file=sys.stderr, dynamic_ncols=True)
     interrupted = False
     with MovieWriter(request.out, request.fps) as movie:
@@ -266,8 +265,6 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                 knocked = fraction_mask(len(spec.lattice.param_index), args.ablate, source.trainer.config.seed)
             for frame, camera in frames_of(request, director, source, knocked):
                 view.update(frame)
-                data = director.chart()
-                chart.update(data.steps, data.losses, data.batches_per_epoch)
                 set_view(plotter, spec.lattice, camera)
                 movie.add(grab(plotter))
                 bar.update(1)

@@ -17,10 +17,10 @@ CAMERAS = tuple(PRESETS)
 MAX_SIZE = (3840, 2160)
 
 
-def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080") -> None:
+def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080", hide: bool = False) -> None:
     g = p.add_argument_group("scene")
-    add_shared_flags(g, "scene", ablate="knock out this fraction of the reflectors (drawn dark and flat; the wall "
-                     "shows the damaged model's prediction); the saved model stays intact")
+    add_shared_flags(g, "scene", hide=hide, ablate="knock out this fraction of the reflectors (drawn dark and flat; "
+                     "the wall shows the damaged model's prediction); the saved model stays intact")
     g.add_argument("--camera", default="iso", metavar="PRESET", help=f"one of {', '.join(CAMERAS)} (default iso)")
     g.add_argument("--size", default=size, metavar="WxH",
                    help=f"image size in pixels, up to 3840x2160 (default {size})")

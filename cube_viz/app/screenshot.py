@@ -32,6 +32,6 @@ def run_screenshot(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     spec, frame = cube_frame(trainer, request.ablate)
     from cube_viz.render.snapshot_image import render_png  # pyvista loads only when drawing
 
-    render_png(spec, frame, request.out, request.size, request.camera, transparent=args.transparent)
+    render_png(spec, frame, request.out, request.size, request.camera, args.transparent, args.hide)
     print(f"screenshot: {request.out} ({request.size[0]}x{request.size[1]}, camera {request.camera})")
     return 0

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from cube_viz.errors import UserError
+from cube_viz.scene.elements import NAMES, parse_hidden
 
 CHECKPOINT_HELP = {  # train has none: it continues a run with --resume
     "run": "start from this trained model",
@@ -19,9 +20,9 @@ CHECKPOINT_HELP = {  # train has none: it continues a run with --resume
 }
 
 
-def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | None = None) -> None:
-    """--prompt, --checkpoint (worded for `command`, if it takes one) and --ablate when `ablate` says what
-    it does there."""
+def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | None = None, hide: bool = False) -> None:
+    """--prompt, --checkpoint (worded for `command`, if it takes one), --ablate when `ablate` says what it
+    does there, and --hide for the commands that draw pictures."""
     if command in CHECKPOINT_HELP:
         g.add_argument("--checkpoint", metavar="PATH", help=CHECKPOINT_HELP[command])
     g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
@@ -29,6 +30,16 @@ def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | Non
                    "corpus sentence; TOML key probe)")
     if ablate is not None:
         g.add_argument("--ablate", type=float, metavar="FRACTION", help=ablate)
+    if hide:
+        g.add_argument("--hide", type=hidden_elements, default=frozenset(), metavar="NAME,NAME",
+                       help=f"elements not drawn, e.g. hud,legend (of: {', '.join(NAMES)})")
+
+
+def hidden_elements(text: str) -> frozenset[str]:
+    try:
+        return parse_hidden(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def check_shared_flags(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pyvista as pv
 
 from cube_viz.render.cube import CubeView
+from cube_viz.render.elements.glass import shell_bounds
 from cube_viz.render.view import offscreen_plotter, set_camera
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
 
@@ -50,8 +51,7 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
     wall.point_data["token_id"] = np.arange(len(spec.vocab), dtype=np.int32)
     wall.point_data["word"] = np.array(spec.vocab)
     blocks["wall"] = wall
-    h = lat.half_width
-    blocks["cube"] = pv.Box(bounds=(-h - 2, h + 2, lat.front_y, lat.wall_y + 2, -h - 2, h + 2))
+    blocks["cube"] = pv.Box(bounds=shell_bounds(spec))
     return blocks
 
 

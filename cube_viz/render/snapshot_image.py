@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import pyvista as pv
 import vtk
 
 from cube_viz.render.cube import CubeView
@@ -15,23 +14,17 @@ from cube_viz.scene.frame import CubeSpec, Frame
 
 
 def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: str | vtk.vtkCamera = "iso",
-                 transparent: bool = False, hidden: Iterable[str] = (), marked: np.ndarray | None = None,
-                 extra: Callable[[pv.Plotter, float], object] | None = None) -> np.ndarray:
+                 transparent: bool = False, hidden: Iterable[str] = (), marked: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3 or 4) uint8 picture of the frame, rendered at exactly `size` (text and lines scaled with it).
 
     camera: a preset name, or a camera to copy (a window's view as the user turned it); hidden: elements
-    not drawn (see CubeView.set_visible); marked: the centre (3,) of a plate shown selected; extra(plotter, text_scale):
-    adds what a front end draws beside the cube (the window's loss chart).
+    not drawn (scene.elements' names); marked: the centre (3,) of a plate shown selected.
     """
     plotter = offscreen_plotter(size)
     try:
-        view = CubeView(plotter, spec, text_scale=size[1] / 1080)
+        view = CubeView(plotter, spec, text_scale=size[1] / 1080, hidden=hidden)
         view.update(frame)
-        for element in hidden:
-            view.set_visible(element, False)
         view.mark(marked)
-        if extra is not None:
-            extra(plotter, size[1] / 1080)
         if isinstance(camera, str):
             set_camera(plotter, spec.lattice, camera)
         else:
@@ -46,7 +39,7 @@ def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: st
 
 
 def render_png(spec: CubeSpec, frame: Frame, path: Path, size: tuple[int, int], camera: str = "iso",
-               transparent: bool = False) -> None:
+               transparent: bool = False, hidden: Iterable[str] = ()) -> None:
     import imageio.v3 as iio
 
-    iio.imwrite(path, render_image(spec, frame, size, camera, transparent))
+    iio.imwrite(path, render_image(spec, frame, size, camera, transparent, hidden))

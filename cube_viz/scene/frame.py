@@ -45,6 +45,15 @@ class Plates:
 
 
 @dataclass(frozen=True)
+class Losses:
+    """Training losses for the loss chart: (n,) increasing steps and their (n,) losses."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    batches_per_epoch: int
+
+
+@dataclass(frozen=True)
 class Frame:
     step: int
     epoch: int
@@ -64,6 +73,8 @@ class Frame:
     banner: str | None = None  # e.g. "epoch 3" as an epoch begins
     highlight: str | None = None  # storyboard highlight: "layer:NAME", "wall", "rays", "reflector:LAYER:ROW:COL"
     context: tuple[str, ...] | None = None  # the words the model reads: the prompt's last `context` tokens
+    losses: Losses | None = None  # the training so far, for the loss chart (None: no chart)
+    chart_step: int | None = None  # the step the chart marks: the one shown while history is scrubbed
 
 
 def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:

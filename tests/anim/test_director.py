@@ -105,12 +105,12 @@ def test_scrubbing_shows_the_past_said_so_and_the_chart_marks_it():
     director.scrub(1)
     frame = director.frame_at(10.0)
     assert director.mode == "history" and frame.step == 4 and frame.banner.startswith("HISTORY: step 4")
-    assert director.chart().cursor == 4 and list(director.chart().steps) == [1, 2, 3, 4, 5, 6]
+    assert frame.chart_step == 4 and list(frame.losses.steps) == [1, 2, 3, 4, 5, 6]
     assert [s.step for s in director.recent(2)] == [3, 4]
     director.receive(published(t.step(capture=True), history=t.history), 11.0, playing=True)
     assert director.shown.step == 4  # the oldest dropped out: the view stays on the step shown
     director.go_live()
-    assert director.frame_at(12.0).step == 7 and director.chart().cursor is None
+    assert director.frame_at(12.0).step == 7 and director.frame_at(12.0).chart_step is None
 
 
 def test_hidden_waves_take_the_motion_out_and_a_selection_marks_its_plate():

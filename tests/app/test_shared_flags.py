@@ -27,3 +27,25 @@ def test_a_fraction_outside_0_1_is_the_same_one_line_error_everywhere(tmp_path, 
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(command, *COMMANDS[command], "--ablate", fraction)
     assert (code, err) == (2, f"cube-viz: error: --ablate must be a fraction in [0, 1], got {float(fraction):g}\n")
+
+
+def test_hide_leaves_the_named_elements_out_of_a_screenshot(tmp_path, run_cli, checkpoint):
+    import imageio.v3 as iio
+    import numpy as np
+
+    shots = {}
+    for name, hide in (("all", []), ("bare", ["--hide", "hud,legend"])):
+        out = tmp_path / f"{name}.png"
+        code, _, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", "480x270", *hide)
+        assert code == 0, err
+        shots[name] = iio.imread(out).astype(float)
+    hud, legend = np.s_[:40, :200], np.s_[-80:, :160]  # the upper left and lower left corners
+    for corner in (hud, legend):
+        assert np.abs(shots["all"][corner] - shots["bare"][corner]).mean() > 3
+    cube = np.s_[80:200, 220:380]  # the middle of the cube, where neither text is
+    assert np.abs(shots["all"][cube] - shots["bare"][cube]).mean() < 0.5
+
+
+def test_an_unknown_element_to_hide_is_one_line(run_cli):
+    code, _, err = run_cli("record", "m.mp4", "--hide", "hud,plates")
+    assert code == 2 and "unknown element 'plates'" in err and len(err.strip().splitlines()) == 1

@@ -75,7 +75,7 @@ def test_window_opens_and_trains(qtbot, window):
     assert "cube-viz — step" in window.windowTitle()
     assert window.frames_drawn > 0
     qtbot.wait(600)  # the loss chart redraws at most 4 times a second
-    lo, hi = window.chart.chart.y_range
+    lo, hi = window.view["chart"].chart.chart.y_range
     assert lo <= float(window.published.losses[-1]) <= hi  # the chart's axis follows the losses
 
 
@@ -83,7 +83,8 @@ def test_text_and_lines_follow_the_view_height(qtbot, window):
     """The view keeps one composition at any window size, as stills of that height do: a view a third
     lower has text and rays a third smaller."""
     def sizes():
-        return (window.view.hud.GetTextProperty().GetFontSize(), window.view.legend.GetTextProperty().GetFontSize(),
+        view = window.view
+        return (view["hud"].text.GetTextProperty().GetFontSize(), view["legend"].text.GetTextProperty().GetFontSize(),
                 window.plotter.actors["rays"].GetProperty().GetLineWidth(), window.plotter.height())
 
     window.resize(1600, 1100)
@@ -109,13 +110,13 @@ def test_f11_presents_the_cube_alone_full_screen_and_back(qtbot, window):
 
 def test_pause_stops_the_step_counter_and_step_advances_by_one(qtbot, window):
     qtbot.waitUntil(lambda: steps(window) > 5, timeout=10000)
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
-    assert window.play_button.text() == "Play"
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause
+    assert window.panel.play_button.text() == "Play"
     qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)  # the paused model has arrived
     paused = steps(window)
     qtbot.wait(500)
     assert steps(window) == paused
-    qtbot.mouseClick(window.step_button, QtCore.Qt.LeftButton)  # one step, played as a full cycle
+    qtbot.mouseClick(window.panel.step_button, QtCore.Qt.LeftButton)  # one step, played as a full cycle
     qtbot.waitUntil(lambda: steps(window) == paused + 1, timeout=5000)
     qtbot.wait(500)
     assert steps(window) == paused + 1
@@ -123,34 +124,34 @@ def test_pause_stops_the_step_counter_and_step_advances_by_one(qtbot, window):
 
 
 def test_prompt_box_shows_the_models_prediction(qtbot, window):
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)
     qtbot.wait(200)
-    window.prompt.setText("the dogs eat")
-    qtbot.keyClick(window.prompt, "\r")
+    window.panel.prompt.setText("the dogs eat")
+    qtbot.keyClick(window.panel.prompt, "\r")
     qtbot.waitUntil(lambda: window.frame is not None and window.frame.prompt == "the dogs eat", timeout=5000)
     ids = encode_prompt(Vocab(list(window.spec.vocab)), "the dogs eat", SMALL["context"])
     with torch.no_grad():
         expected = torch.softmax(model_of(window, window.published.snapshot)(torch.tensor(ids)[None])[0], -1).numpy()
     np.testing.assert_allclose(window.frame.probs, expected, rtol=1e-5, atol=1e-8)
-    window.prompt.setText("zzz qqq")
-    qtbot.keyClick(window.prompt, "\r")
-    qtbot.waitUntil(lambda: "no word the model knows" in window.status.text(), timeout=5000)
+    window.panel.prompt.setText("zzz qqq")
+    qtbot.keyClick(window.panel.prompt, "\r")
+    qtbot.waitUntil(lambda: "no word the model knows" in window.panel.status.text(), timeout=5000)
 
 
 def test_a_prompt_typed_while_scrubbing_history_is_answered_live(qtbot, window):
     qtbot.waitUntil(lambda: len(window.director.history) > 5, timeout=10000)
     window.scrub_to(2)
-    window.prompt.setText("the dogs eat")
-    qtbot.keyClick(window.prompt, "\r")
+    window.panel.prompt.setText("the dogs eat")
+    qtbot.keyClick(window.panel.prompt, "\r")
     assert window.director.scrubbed is None
     qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
 
 
 def test_reset_ends_a_step_cycle_and_keeps_the_panels_prompt(qtbot, window):
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause
     qtbot.waitUntil(lambda: window.published is not None and not window.published.playing, timeout=5000)
-    window.prompt.setText("the dogs eat")
-    qtbot.keyClick(window.prompt, "\r")
+    window.panel.prompt.setText("the dogs eat")
+    qtbot.keyClick(window.panel.prompt, "\r")
     qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
     window.single_step()
     qtbot.waitUntil(lambda: window.director.cycle is not None, timeout=5000)  # the step's slow cycle plays ...
@@ -160,26 +161,26 @@ def test_reset_ends_a_step_cycle_and_keeps_the_panels_prompt(qtbot, window):
     qtbot.waitUntil(lambda: window.frame.prompt == "the dogs eat", timeout=5000)
     qtbot.wait(300)
     assert window.director.cycle is None and window.frame.step == 0
-    assert window.play_button.text() == "Play"
+    assert window.panel.play_button.text() == "Play"
 
 
 def test_the_knock_out_controls_follow_the_picture(qtbot, window):
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause
     qtbot.waitUntil(lambda: window.published is not None and not window.published.playing, timeout=5000)
-    window.knockout.setValue(40)
+    window.panel.knockout.setValue(40)
     qtbot.waitUntil(lambda: window.frame.knocked is not None, timeout=5000)
     window.single_step()  # trains the intact model: the damaged view ends, and the controls say so
     qtbot.waitUntil(lambda: window.published.knocked is None, timeout=5000)
-    qtbot.waitUntil(lambda: window.knockout.value() == 0, timeout=3000)
-    assert window.knockout_label.text() == "knock out reflectors: none"
-    window.knockout.setValue(30)
+    qtbot.waitUntil(lambda: window.panel.knockout.value() == 0, timeout=3000)
+    assert window.panel.knockout_label.text() == "knock out reflectors: none"
+    window.panel.knockout.setValue(30)
     qtbot.waitUntil(lambda: window.frame.knocked is not None, timeout=5000)
     window.toggle_play()
-    assert window.knockout.value() == 0 and window.knockout_label.text() == "knock out reflectors: none"
+    assert window.panel.knockout.value() == 0 and window.panel.knockout_label.text() == "knock out reflectors: none"
 
 
 def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window):
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)
     qtbot.wait(300)
     lat = window.spec.lattice
     out = lat.slabs[-1]
@@ -193,21 +194,22 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     click(qtbot, window, display(window, lat.positions[index]))
     qtbot.waitUntil(lambda: window.director.selection is not None, timeout=3000)
     assert window.director.selection == ("reflector", index)
-    assert window.view.selection_actor.GetVisibility()  # marked in the view, around the plate
-    np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.positions[index], atol=1e-4)
+    assert window.view["selection"].actors[0].GetVisibility()  # marked in the view, around the plate
+    mark = np.asarray(window.view["selection"].mesh.points)
+    np.testing.assert_allclose(mark.mean(axis=0), lat.positions[index], atol=1e-4)
     weight = model_of(window, window.published.snapshot).out.weight[5, 7].item()
-    assert f"{window.frame.reflectors.weight[index]:+.5f}" in window.inspector.text()
+    assert f"{window.frame.reflectors.weight[index]:+.5f}" in window.panel.inspector.text()
     assert window.frame.reflectors.weight[index] == pytest.approx(weight, abs=1e-7)
-    assert "output</b> row 5, col 7" in window.inspector.text()
-    assert f"hidden unit 7 → word “{window.spec.vocab[5]}”" in window.inspector.text()
+    assert "output</b> row 5, col 7" in window.panel.inspector.text()
+    assert f"hidden unit 7 → word “{window.spec.vocab[5]}”" in window.panel.inspector.text()
     recent = list(window.director.history)[-40:]  # paused: no new snapshots arrive
     expected = [model_of(window, s).out.weight[5, 7].item() for s in recent]
-    np.testing.assert_allclose(window.weight_history.values, expected, rtol=1e-6)
-    assert window.weight_history.isVisible()
+    np.testing.assert_allclose(window.panel.weight_history.values, expected, rtol=1e-6)
+    assert window.panel.weight_history.isVisible()
 
 
 def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)
     qtbot.waitUntil(lambda: window.published is not None and not window.published.playing
                     and window.frame is not None and window.frame.step == window.published.step, timeout=5000)
     window.plotter.render()
@@ -219,15 +221,15 @@ def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
         probs = torch.softmax(model_of(window, window.published.snapshot)(torch.tensor(ids)[None])[0], -1).numpy()
     for word in (inside.index(False), inside.index(True)):  # a word beside the cube, one drawn over its slabs
         click(qtbot, window, display(window, window.spec.wall.positions[word]))
-        qtbot.waitUntil(lambda w=word: f"(id {w})" in window.inspector.text(), timeout=3000)
-        text = window.inspector.text()
+        qtbot.waitUntil(lambda w=word: f"(id {w})" in window.panel.inspector.text(), timeout=3000)
+        text = window.panel.inspector.text()
         assert window.director.selection == ("word", word)
         assert f"“{escape(window.spec.vocab[word])}” (id {word})" in text
         assert f"probability {probs[word]:.3g}, rank {int((probs > probs[word]).sum()) + 1} of {len(probs)}" in text
 
 
 def test_clicking_a_bias_shows_its_true_value(qtbot, window):
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)
     qtbot.waitUntil(lambda: window.published is not None and not window.published.playing
                     and window.frame is not None and window.frame.step == window.published.step, timeout=5000)
     lat = window.spec.lattice
@@ -242,20 +244,20 @@ def test_clicking_a_bias_shows_its_true_value(qtbot, window):
     click(qtbot, window, display(window, lat.bias_positions[index]))
     qtbot.waitUntil(lambda: window.director.selection == ("bias", index), timeout=3000)
     bias = model_of(window, window.published.snapshot).out.bias[5].item()
-    assert f"bias <b>{bias:+.5f}</b>" in window.inspector.text()
-    assert f"bias of word “{window.spec.vocab[5]}”" in window.inspector.text()
-    assert window.weight_history.title.startswith("bias")
-    np.testing.assert_allclose(np.asarray(window.view.selection.points).mean(axis=0), lat.bias_positions[index],
+    assert f"bias <b>{bias:+.5f}</b>" in window.panel.inspector.text()
+    assert f"bias of word “{window.spec.vocab[5]}”" in window.panel.inspector.text()
+    assert window.panel.weight_history.title.startswith("bias")
+    np.testing.assert_allclose(np.asarray(window.view["selection"].mesh.points).mean(axis=0), lat.bias_positions[index],
                                atol=1e-4)
 
 
 def test_knock_out_control_shows_the_damaged_model_and_restores(qtbot, window):
     qtbot.waitUntil(lambda: steps(window) > 20, timeout=10000)
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause
     qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)
     intact = window.published.snapshot.params.flat.copy()
-    window.knockout.setValue(50)
-    assert window.knockout_label.text() == "knock out reflectors: 50%"
+    window.panel.knockout.setValue(50)
+    assert window.panel.knockout_label.text() == "knock out reflectors: 50%"
     qtbot.waitUntil(lambda: window.frame is not None and window.frame.knocked is not None, timeout=5000)
     knocked = window.frame.knocked
     assert knocked.sum() == round(0.5 * knocked.size)
@@ -265,19 +267,19 @@ def test_knock_out_control_shows_the_damaged_model_and_restores(qtbot, window):
     with torch.no_grad():  # the wall is the damaged model's prediction
         expected = torch.softmax(model_of(window, damaged)(torch.tensor(ids)[None])[0], -1).numpy()
     np.testing.assert_allclose(window.frame.probs, expected, rtol=1e-5, atol=1e-8)
-    window.knockout.setValue(0)
+    window.panel.knockout.setValue(0)
     qtbot.waitUntil(lambda: window.frame.knocked is None, timeout=5000)
     np.testing.assert_array_equal(window.published.snapshot.params.flat, intact)  # the model was never changed
 
 
 def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
-    window.shot_size.setCurrentText("1920x1080")
+    window.panel.shot_size.setCurrentText("1920x1080")
     path = window.save_screenshot(tmp_path / "shot.png")
     img = iio.imread(path)
     assert img.shape == (1080, 1920, 3) and img.std() > 8
-    window.shot_size.setCurrentText("window")
-    window.transparent.setChecked(True)
+    window.panel.shot_size.setCurrentText("window")
+    window.panel.transparent.setChecked(True)
     img = iio.imread(window.save_screenshot(tmp_path / "win.png"))
     assert img.shape[2] == 4 and img[..., :3].std() > 8
 
@@ -291,8 +293,8 @@ def test_a_screenshot_at_a_chosen_size_is_the_view_as_the_user_left_it(qtbot, wi
     qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)
     qtbot.wait(300)  # the chart draws the paused run's losses
     window.camera("top")
-    window.toggles["rays"].setChecked(False)
-    window.shot_size.setCurrentText("1920x1080")
+    window.panel.toggles["rays"].setChecked(False)
+    window.panel.shot_size.setCurrentText("1920x1080")
     shot = iio.imread(window.save_screenshot(tmp_path / "shot.png")).astype(float)
     size = (1920, 1080)
     top = render_image(window.spec, window.frame, size, "top", hidden=["rays"]).astype(float)
@@ -302,7 +304,8 @@ def test_a_screenshot_at_a_chosen_size_is_the_view_as_the_user_left_it(qtbot, wi
     assert np.abs(shot[cube] - top[cube]).mean() < 0.2 * np.abs(shot[cube] - iso[cube]).mean()
     assert np.abs(shot[cube] - top[cube]).mean() < 0.2 * np.abs(shot[cube] - rays[cube]).mean()
     chart = np.s_[-250:-60, -580:-80]  # inside the chart: its axes and losses, where the cube render is dark
-    assert np.abs(shot[chart] - top[chart]).mean() > 10
+    bare = render_image(window.spec, window.frame, size, "top", hidden=["rays", "chart"]).astype(float)
+    assert np.abs(shot[chart] - bare[chart]).mean() > 10
 
 
 def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, window):
@@ -310,40 +313,41 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     qtbot.waitUntil(lambda: len(window.director.history) == 30, timeout=10000)
     old = window.director.history[5]
     window.director.selection = ("reflector", 7)  # a reflector in the inspector
-    window.timeline.setValue(5)
-    window.timeline.sliderMoved.emit(5)  # as a drag of the slider does
+    window.panel.timeline.setValue(5)
+    window.panel.timeline.sliderMoved.emit(5)  # as a drag of the slider does
     assert window.frame.step == old.step
     flat = window.spec.lattice.param_index[7]
     history = window.director.history
-    np.testing.assert_array_equal(window.weight_history.values, [s.params.flat[flat] for s in list(history)[:6]])
+    np.testing.assert_array_equal(window.panel.weight_history.values, [s.params.flat[flat] for s in list(history)[:6]])
     np.testing.assert_array_equal(window.frame.reflectors.weight[:50],
                                   old.params.flat[window.spec.lattice.param_index[:50]])
-    assert window.chart.cursor.visible and window.chart.cursor.x[0] == old.step  # marked on the loss chart
-    assert window.view.banner.GetInput().startswith(f"HISTORY: step {old.step}")  # and said in the view
+    cursor = window.view["chart"].chart.cursor
+    assert cursor.visible and cursor.x[0] == old.step  # marked on the loss chart
+    assert window.view["hud"].banner.GetInput().startswith(f"HISTORY: step {old.step}")  # and said in the view
     trained = steps(window)
     qtbot.waitUntil(lambda: steps(window) > trained + 20, timeout=5000)  # training goes on
     assert window.frame.step == old.step  # while the view stays in the past
     scrubbed = window.director.scrubbed
-    assert history[scrubbed] is old and window.timeline.value() == scrubbed < 5  # though it moved
+    assert history[scrubbed] is old and window.panel.timeline.value() == scrubbed < 5  # though it moved
     window.go_live()
     qtbot.waitUntil(lambda: window.frame.step > trained, timeout=5000)
     window.toggle_play()  # paused, no snapshots come: End still brings the present back at once
     qtbot.waitUntil(lambda: not window.worker.playing and window.published.playing is False, timeout=5000)
     window.scrub_to(3)
-    assert window.view.banner.GetInput()
+    assert window.view["hud"].banner.GetInput()
     window.go_live()
-    assert window.frame.step == window.published.step and not window.view.banner.GetInput()
-    assert not window.chart.cursor.visible
-    assert not window.view.banner.GetInput()
+    assert window.frame.step == window.published.step and not window.view["hud"].banner.GetInput()
+    assert not window.view["chart"].chart.cursor.visible
+    assert not window.view["hud"].banner.GetInput()
 
 
 def test_record_button_writes_an_mp4_of_the_view_that_plays_in_real_time(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the movie is written to the working folder
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
-    qtbot.mouseClick(window.record_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(window.panel.record_button, QtCore.Qt.LeftButton)
     start = time.perf_counter()
     qtbot.wait(2500)
-    qtbot.mouseClick(window.record_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(window.panel.record_button, QtCore.Qt.LeftButton)
     recorded = time.perf_counter() - start
     (path,) = tmp_path.glob("cube-viz-*.mp4")
     with imageio.get_reader(path) as reader:
@@ -353,7 +357,7 @@ def test_record_button_writes_an_mp4_of_the_view_that_plays_in_real_time(qtbot, 
     assert frames[-1].shape == (h - h % 2, w - w % 2, 3)  # H.264 needs even sizes
     assert frames[-1].std() > 8  # the view, not a blank frame
     assert abs(len(frames) / fps - recorded) < 0.2 * recorded  # as long as the recording took, however slow the frames
-    assert f"{len(frames) / fps:.1f} s" in window.status.text()
+    assert f"{len(frames) / fps:.1f} s" in window.panel.status.text()
 
 
 def test_the_screenshot_button_writes_a_new_png_each_time(qtbot, window, tmp_path, monkeypatch):
@@ -396,7 +400,7 @@ def test_event_loop_stays_responsive_while_training(qtbot, window):
     training = timer_lags(qtbot, 3.0)
     frames_training = window.frames_drawn
     assert steps(window) > before + 50  # it was training all along
-    qtbot.mouseClick(window.play_button, QtCore.Qt.LeftButton)  # pause, then draw the same frame every tick
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause, then draw the same frame every tick
     redraw = QtCore.QTimer()
     redraw.timeout.connect(lambda: window._show(window.frame))
     redraw.start(33)

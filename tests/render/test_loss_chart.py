@@ -4,7 +4,7 @@ import numpy as np
 import pyvista as pv
 import torch
 
-from cube_viz.render.loss_chart import BUCKETS, SMOOTH, LossChart, envelope
+from cube_viz.render.elements.chart import BUCKETS, SMOOTH, LossChart, envelope
 
 
 def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from cube_viz.config import TrainConfig
+from cube_viz.scene.facts import hud_text
 from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.trainer import Trainer
 from tests.render.imagecheck import BASELINES, assert_not_blank, difference
@@ -94,8 +95,8 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
     try:
         view = CubeView(plotter, spec)
         view.update(frame)
-        np.testing.assert_allclose(view.words.cell_centers().points, spec.wall.positions, atol=1e-4)
-        rgba = np.asarray(view.words.point_data["rgba"])[::4]  # one colour per quad (its 4 corners share it)
+        np.testing.assert_allclose(view["wall"].words.cell_centers().points, spec.wall.positions, atol=1e-4)
+        rgba = np.asarray(view["wall"].words.point_data["rgba"])[::4]  # one colour per quad (its 4 corners share it)
         order = np.argsort(-probs, kind="stable")
         assert (rgba[order[0], :3] == palette.TOP_WORD).all() and rgba[order[0], 3] == 255
         rest = [i for i in order[1:] if i != frame.target_id]
@@ -106,29 +107,29 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         from cube_viz.render.words import SPOTLIGHT
 
         top = slice(4 * order[0], 4 * order[0] + 4)
-        centre = view.top_word.points.mean(axis=0)
+        centre = view["wall"].top_word.points.mean(axis=0)
         np.testing.assert_allclose(centre[[0, 2]], spec.wall.positions[order[0]][[0, 2]], atol=1e-4)
         assert 0 < spec.wall.positions[order[0]][1] - centre[1] < 0.1 * spec.wall.cell[1]  # just in front of the wall
-        np.testing.assert_allclose(np.ptp(view.top_word.points, axis=0),
-                                   SPOTLIGHT * np.ptp(view.words.points[top], axis=0), rtol=1e-5)
-        np.testing.assert_array_equal(view.top_word.active_texture_coordinates,
-                                      view.words.active_texture_coordinates[top])
-        assert (view.top_word.point_data["rgba"][:, :3] == palette.TOP_WORD).all()
-        truth = view.true_word.points.mean(axis=0)  # and the true next word, larger, in green
+        np.testing.assert_allclose(np.ptp(view["wall"].top_word.points, axis=0),
+                                   SPOTLIGHT * np.ptp(view["wall"].words.points[top], axis=0), rtol=1e-5)
+        np.testing.assert_array_equal(view["wall"].top_word.active_texture_coordinates,
+                                      view["wall"].words.active_texture_coordinates[top])
+        assert (view["wall"].top_word.point_data["rgba"][:, :3] == palette.TOP_WORD).all()
+        truth = view["wall"].true_word.points.mean(axis=0)  # and the true next word, larger, in green
         np.testing.assert_allclose(truth[[0, 2]], spec.wall.positions[frame.target_id][[0, 2]], atol=1e-4)
-        assert (view.true_word.point_data["rgba"][:, :3] == palette.TARGET_WORD).all()
+        assert (view["wall"].true_word.point_data["rgba"][:, :3] == palette.TARGET_WORD).all()
         target = frame.target_id  # the HUD names the true next word with its probability and rank
         rank = int((probs > probs[target]).sum()) + 1
         p = probs[target]
         shown = f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"  # under 1%: one decimal, never "0%"
         top = " = the top guess" if rank == 1 else ""
-        assert f"(true next word: {spec.vocab[target]}, {shown}, rank {rank}{top})" in view.hud_text(frame)
+        assert f"(true next word: {spec.vocab[target]}, {shown}, rank {rank}{top})" in hud_text(frame, spec.vocab)
         # the context the HUD names is the words the model is given: a short prompt padded with <s>, an
         # unknown word as <unk>
         t.set_probe("xyzzy the")
         given = " ".join(spec.vocab[i] for i in t.probe_ids)
         assert given.split() == ["<s>", "<s>", "<unk>", "the"]
-        assert f"context: {given} ..." in view.hud_text(build_frame(spec, t.snapshot()))
+        assert f"context: {given} ..." in hud_text(build_frame(spec, t.snapshot()), spec.vocab)
     finally:
         plotter.close()
 
@@ -164,7 +165,7 @@ def test_the_legend_explains_the_stabilizing_field_only_when_weight_decay_is_on(
         view = CubeView(plotter, spec)
         for frame in (training_frame(spec, after), cycle_frame(spec, before, after, 0.7)):
             view.update(frame)
-            assert ("stabilizing field" in view.legend.GetInput()) == (weight_decay > 0)
+            assert ("stabilizing field" in view["legend"].text.GetInput()) == (weight_decay > 0)
     finally:
         plotter.close()
 
@@ -180,8 +181,8 @@ def test_gel_dots_show_how_much_the_activation_dims_each_unit(scene):
     try:
         view = CubeView(plotter, spec)
         view.update(frame)
-        np.testing.assert_allclose(view.gel.points, frame.gel.positions)
-        rgb = np.asarray(view.gel.point_data["rgb"]).astype(int)
+        np.testing.assert_allclose(view["gel"].mesh.points, frame.gel.positions)
+        rgb = np.asarray(view["gel"].mesh.point_data["rgb"]).astype(int)
         assert (rgb[:, 2] > rgb[:, 1]).all()  # violet: more blue than green
         order = np.argsort(np.abs(frame.gel.gain))
         brightness = rgb[order].sum(axis=1)
@@ -203,7 +204,8 @@ def test_slab_names_show_only_where_the_slabs_stand_apart(scene):
         for camera, shown in (("front", False), ("iso", True), ("side", True), ("front", False)):
             set_camera(plotter, spec.lattice, camera)
             grab(plotter)
-            assert [bool(a.GetVisibility()) for a in view.slab_labels] == [shown] * len(spec.lattice.slabs), camera
+            labels = view["slab-labels"].actors
+            assert [bool(a.GetVisibility()) for a in labels] == [shown] * len(spec.lattice.slabs), camera
     finally:
         plotter.close()
 
@@ -243,7 +245,7 @@ def test_the_captions_never_run_under_the_legend(size):
         set_camera(plotter, spec.lattice, "iso")
         full = grab(plotter)
         boxes = []
-        for text in (view.captions, view.legend):
+        for text in (view["captions"].text, view["legend"].text):
             prop = text.GetTextProperty()
             colour, backdrop = prop.GetColor(), prop.GetBackgroundColor()
             prop.SetColor(1, 0, 1)

@@ -4,8 +4,13 @@ text on the dark scene, large enough to read from the back of a hall."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyvista as pv
+
+from cube_viz.render.elements.base import Element
+from cube_viz.scene.frame import Frame
 
 SMOOTH = 50  # steps in the running mean
 BUCKETS = 500  # a line keeps the lowest and highest point of each of this many runs of steps: the chart is
@@ -111,3 +116,32 @@ class LossChart:
         if ends.any():
             self.epochs.update(steps[ends], mean[ends])
         self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); the window paints instead
+
+
+class Chart(Element):
+    """The loss chart as an element of the picture: drawn where a frame carries losses (the window, movies).
+    `min_seconds`: the lines are redrawn at most this often (a redraw costs ~10 ms; the window sets 0.25)."""
+
+    min_seconds = 0.0
+
+    def __init__(self, plotter, spec, built):
+        super().__init__(plotter, spec, built)
+        self.chart = LossChart(plotter, len(spec.vocab))
+        self._drawn, self._drawn_at = None, -np.inf  # the Losses drawn last, and when (perf_counter)
+        self.present(False)
+
+    def update(self, frame: Frame) -> None:
+        self.present(frame.losses is not None)
+        if not self.shown:  # nothing to pay for; drawn afresh when shown again
+            return
+        now = time.perf_counter()
+        if frame.losses is not None and frame.losses is not self._drawn and now - self._drawn_at >= self.min_seconds:
+            self.chart.update(frame.losses.steps, frame.losses.values, frame.losses.batches_per_epoch)
+            self._drawn, self._drawn_at = frame.losses, now
+        self.chart.show_step(frame.chart_step)
+
+    def rescale(self, text_scale: float, line_scale: float) -> None:
+        self.chart.rescale(text_scale)
+
+    def _apply(self) -> None:
+        self.chart.visible = self._shown and self._present

@@ -1,0 +1,111 @@
+"""The protocol every element of the picture follows, and the text helpers the overlays share.
+
+An element owns its actors: built once for a CubeSpec, updated in place from each Frame (slice assignment
+marks VTK data modified), rescaled with the view's height, shown or hidden by name, and picked where it
+can be. Sizes are those of a view 1080 pixels high (scale 1): line widths and dot sizes in pixels, fonts
+in points (pixels at VTK's 72 dpi).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from cube_viz.scene.frame import CubeSpec, Frame
+
+MARGIN = 0.01  # corner texts' distance from the top and bottom edges, and the captions' from the legend
+
+
+class Element:
+    """One element: its actors, and whether the viewer wants it shown (`shown`) beside whether the frame
+    has something for it to show (`present`, kept by the element itself)."""
+
+    def __init__(self, plotter: pv.Plotter, spec: CubeSpec, built: dict[str, Element]):
+        self.plotter, self.spec = plotter, spec
+        self.actors: list = []
+        self._shown, self._present = True, True
+
+    def update(self, frame: Frame) -> None:
+        """Copy what this element draws from the frame into its actors."""
+
+    def rescale(self, text_scale: float, line_scale: float) -> None:
+        """Sizes for a view text_scale x 1080 pixels high (line_scale: the same in device pixels)."""
+
+    def pick(self, x: int, y: int) -> int | None:
+        """The index (a plate's, a word's) drawn at display position (x, y); None: nothing of this element."""
+        return None
+
+    @property
+    def shown(self) -> bool:
+        return self._shown
+
+    @shown.setter
+    def shown(self, on: bool) -> None:
+        self._shown = on
+        self._apply()
+
+    def present(self, on: bool) -> None:
+        self._present = on
+        self._apply()
+
+    def _apply(self) -> None:
+        for actor in self.actors:
+            actor.SetVisibility(self._shown and self._present)
+
+    def add(self, actor):
+        """Keep `actor` (already added to the plotter) as one of this element's."""
+        self.actors.append(actor)
+        return actor
+
+
+def cell_at(plotter: pv.Plotter, actor, x: int, y: int, tolerance: float) -> int | None:
+    """The id of the actor's cell drawn at display position (x, y), or None (cell i of a plate mesh is
+    plate i, quad i of the wall word i)."""
+    picker = vtk.vtkCellPicker()
+    picker.SetTolerance(tolerance)
+    picker.PickFromListOn()
+    picker.AddPickList(actor)
+    if picker.Pick(x, y, 0, plotter.renderer) and picker.GetCellId() >= 0:
+        return int(picker.GetCellId())
+    return None
+
+
+def per_corner(colours: np.ndarray, corners: int) -> np.ndarray:
+    """(N * corners, C) colours of the points of N cells that own `corners` points each, in cell order."""
+    return np.repeat(colours, corners, axis=0)
+
+
+def text_box(actor: vtk.vtkTextActor, renderer) -> tuple[float, float, float, float]:
+    """(left, right, bottom, top) of a text actor's drawn box, backdrop included, in display pixels."""
+    box = [0.0] * 4
+    actor.GetBoundingBox(renderer, box)  # relative to the actor's anchor
+    x, y = actor.GetPositionCoordinate().GetComputedDisplayValue(renderer)
+    return x + box[0], x + box[1], y + box[2], y + box[3]
+
+
+def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdrop: bool = False) -> vtk.vtkTextActor:
+    """Text pinned to a corner of the view ("upper_left", "lower_right", ...); with `backdrop`, on a dark
+    panel, so that it reads where it overlaps the cube.
+
+    A plain text actor, not pyvista's corner annotation: an annotation refits its font to the viewport
+    whenever its text changes, which cost ~70 ms a frame for a HUD that changes every frame.
+    """
+    actor = vtk.vtkTextActor()
+    top, right = corner.startswith("upper"), corner.endswith("right")
+    position = actor.GetPositionCoordinate()
+    position.SetCoordinateSystemToNormalizedViewport()
+    position.SetValue(0.995 if right else 0.005, 1 - MARGIN if top else MARGIN)
+    prop = actor.GetTextProperty()
+    prop.SetColor(pv.Color(color).float_rgb)
+    prop.SetJustification(vtk.VTK_TEXT_RIGHT if right else vtk.VTK_TEXT_LEFT)
+    prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if top else vtk.VTK_TEXT_BOTTOM)
+    if backdrop:
+        prop.SetBackgroundColor(0.02, 0.03, 0.06)
+        prop.SetBackgroundOpacity(0.8)
+    plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
+    return actor
+
+
+def font_size(points: float, text_scale: float) -> int:
+    return max(8, round(points * text_scale))

@@ -1,0 +1,45 @@
+"""A name above each slab ("embedding", "hidden 1", ..., "output"), so that a hall can follow the light."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from cube_viz.render.elements.base import Element, font_size
+from cube_viz.scene.lattice import slab_title
+
+FONT = 18
+LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
+
+
+class SlabLabels(Element):
+    """Plain text actors anchored at a world point, drawn over the scene: pyvista's point labels place their
+    text through a label-placement mapper that cost ~10 ms a frame on software GL."""
+
+    def __init__(self, plotter, spec, built):
+        super().__init__(plotter, spec, built)
+        lat = spec.lattice
+        for i, slab in enumerate(lat.slabs):
+            actor = vtk.vtkTextActor()
+            actor.SetInput(slab_title(slab.name))
+            position = actor.GetPositionCoordinate()
+            position.SetCoordinateSystemToWorld()
+            position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 6.0)
+            prop = actor.GetTextProperty()
+            prop.SetColor(pv.Color("#e8eefc").float_rgb)
+            prop.BoldOn()
+            prop.SetJustificationToCentered()
+            prop.SetVerticalJustificationToCentered()
+            plotter.add_actor(self.add(actor), name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
+        plotter.renderer.AddObserver("StartEvent", self._show_if_apart)
+
+    def _show_if_apart(self, *_) -> None:
+        """Only where the slabs stand apart on screen: looking along the light (front, or from behind) every
+        name lands on the same spot and they print over each other."""
+        along = abs(np.asarray(self.plotter.camera.direction)[1])  # cos of the angle between view and light
+        self.present(bool(along < LABELS_APART))
+
+    def rescale(self, text_scale: float, line_scale: float) -> None:
+        for actor in self.actors:
+            actor.GetTextProperty().SetFontSize(font_size(FONT, text_scale))

@@ -1,0 +1,72 @@
+"""The facts the HUD and the window's inspector state, formatted once: pure functions of a frame."""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from cube_viz.scene.frame import CubeSpec, Frame
+from cube_viz.scene.lattice import slab_title
+from cube_viz.scene.wall import rank
+from cube_viz.sim.snapshot import ProbeTrace
+
+
+def percent(p: float) -> str:
+    """A probability for the HUD: whole percents, one decimal under 1% (a word at 0.3% is not at 0%)."""
+    return f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"
+
+
+def hud_text(frame: Frame, vocab: tuple[str, ...]) -> str:
+    """Step, epoch and loss; the context the model reads and the true next word; its top 3 guesses; what is
+    knocked out."""
+    loss = "-" if np.isnan(frame.loss) else f"{frame.loss:.3f}"
+    lines = [f"step {frame.step}   epoch {frame.epoch + 1}   loss {loss}"]
+    if frame.prompt is not None:
+        target = ""
+        if frame.target_id is not None and frame.probs is not None:
+            p, place = frame.probs[frame.target_id], rank(frame.probs, frame.target_id)
+            top = " = the top guess" if place == 1 else ""
+            target = f"   (true next word: {vocab[frame.target_id]}, {percent(p)}, rank {place}{top})"
+        # what the model reads: the last few words, padded with <s>, unknown words as <unk>
+        lines.append(f"context: {' '.join(frame.context)} ...{target}")
+        guesses = (f"{vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids)
+        lines.append("predicts: " + "   ".join(guesses))
+    if frame.knocked is not None:
+        n = int(frame.knocked.sum())
+        share = n / frame.knocked.size
+        lines.append(f"knocked out: {n} of {frame.knocked.size} reflectors ({share:.1%}), drawn dark")
+    return "\n".join(lines)
+
+
+def plate_facts(spec: CubeSpec, frame: Frame, kind: str, i: int, probe: ProbeTrace | None) -> str:
+    """The inspector's facts (rich text) on reflector or bias i of the frame: where it sits and what it joins,
+    its value and gradient, and for a weight its contribution a_i x w to the prompt `probe` traces."""
+    lat = spec.lattice
+    weight = kind == "reflector"
+    plates = frame.reflectors if weight else frame.biases
+    w, g = float(plates.weight[i]), float(plates.grad[i])
+    layer = int((lat.layer if weight else lat.bias_layer)[i])
+    slab, row = lat.slabs[layer], int((lat.row if weight else lat.bias_row)[i])
+    unit = f"word “{escape(spec.vocab[row])}”" if slab.name in ("embed", "out") else f"unit {row}"
+    contribution = ""
+    if not weight:
+        head = f"<b>{slab_title(slab.name)}</b>: bias of {unit}<br>(added to {unit}'s input)"
+    else:
+        col = int(lat.col[i])
+        link = {"embed": f"embedding dim {col} of {unit}", "out": f"hidden unit {col} → {unit}"}.get(
+            slab.name, f"input unit {col} → output unit {row}")
+        head = f"<b>{slab_title(slab.name)}</b> row {row}, col {col}<br>({link})"
+        if probe is not None and layer > 0:
+            a = float(probe.post[layer - 1][col])
+            contribution = (f"<br>contribution to the prompt:<br>a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
+                            f" = {a * w:+.5f}")
+    return f"{head}<br>{'weight' if weight else 'bias'} <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}"
+
+
+def word_facts(spec: CubeSpec, frame: Frame, word: int) -> str:
+    """The inspector's facts (rich text) on a wall word: its probability and rank for the prompt on screen."""
+    name = f"<b>word</b> “{escape(spec.vocab[word])}” (id {word})"
+    if frame.probs is None:
+        return f"{name}<br>no prediction on screen"
+    return f"{name}<br>probability {frame.probs[word]:.3g}, rank {rank(frame.probs, word)} of {len(frame.probs)}"
