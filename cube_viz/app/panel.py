@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from qtpy import QtCore, QtWidgets
 
+from cube_viz.anim.storyboard import PRESETS
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.scene.elements import TOGGLES
+from cube_viz.scene.facts import plate_facts, word_facts
+from cube_viz.scene.frame import CubeSpec, Frame
+from cube_viz.sim.snapshot import Snapshot
 
 
 def slider_to_speed(v: int) -> float:
@@ -70,7 +75,7 @@ class Panel(QtWidgets.QWidget):
         layout.addWidget(self.prompt)
 
         cams = QtWidgets.QHBoxLayout()
-        for key, name in zip("1234", ("iso", "front", "side", "top"), strict=True):
+        for key, name in zip("1234", PRESETS, strict=True):
             cams.addWidget(button(name, f"camera: {name} ({key})", lambda _=False, n=name: w.camera(n)))
         layout.addLayout(cams)
 
@@ -140,6 +145,21 @@ class Panel(QtWidgets.QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.setMinimumWidth(300)
+
+    def inspect(self, spec: CubeSpec, frame: Frame, selection: tuple[str, int], recent: list[Snapshot]) -> None:
+        """The selection's facts as of the frame on screen; a plate's values and updates over the `recent`
+        snapshots (the last is the one on screen)."""
+        kind, i = selection
+        self.show_histories(kind != "word")
+        if kind == "word":
+            self.inspector.setText(word_facts(spec, frame, i))
+            return
+        lat = spec.lattice
+        flat = int((lat.param_index if kind == "reflector" else lat.bias_param_index)[i])
+        self.inspector.setText(plate_facts(spec, frame, kind, i, recent[-1].probe if recent else None))
+        self.weight_history.title = f"{'weight' if kind == 'reflector' else 'bias'} (last {len(recent)})"
+        self.weight_history.set_values(np.array([s.params.flat[flat] for s in recent]))
+        self.update_history.set_values(np.array([s.updates.flat[flat] for s in recent]))
 
     def show_histories(self, on: bool) -> None:
         self.weight_history.setVisible(on)

@@ -12,21 +12,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from pyvistaqt import QtInteractor
-from qtpy import QtCore, QtGui, QtWidgets
+from qtpy import QtCore, QtWidgets
 
 from cube_viz.anim.director import Director
-from cube_viz.app.keys import KEYS
+from cube_viz.anim.storyboard import PRESETS
+from cube_viz.app.capture import WindowMovie, save_png, view_image
+from cube_viz.app.keys import help_overlay, install_shortcuts
 from cube_viz.app.panel import Panel
 from cube_viz.app.paths import unused
-from cube_viz.app.window_movie import WindowMovie
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.native import native_render_window
-from cube_viz.render.view import grab, set_camera, setup
+from cube_viz.render.view import set_camera, setup
 from cube_viz.scene.elements import TOGGLES
-from cube_viz.scene.facts import plate_facts, word_facts
 from cube_viz.scene.frame import CubeSpec, Frame
 from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step
 
@@ -80,8 +79,14 @@ class CubeWindow(QtWidgets.QMainWindow):
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
-        self._shortcuts()
-        self._help = self._help_overlay()
+        cameras = {key: (lambda c=c: self.camera(c)) for key, c in zip("1234", PRESETS, strict=True)}
+        self._escape = install_shortcuts(self, {
+            "Space": self.toggle_play, "N": self.single_step, "+ =": lambda: self._nudge_speed(10),
+            "-": lambda: self._nudge_speed(-10), "R": self.reset, "End": self.go_live,
+            "S": lambda: self.save_screenshot(), "M": self.toggle_movie, "H F1": self.toggle_help,
+            "F11": self.toggle_presenting, **cameras,
+            **{e.key: (lambda n=e.name: self.panel.toggles[n].toggle()) for e in TOGGLES}})
+        self._help = help_overlay(self)
         self._pick_from = None
         self.plotter.iren.add_observer("LeftButtonPressEvent", self._on_press)
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
@@ -90,35 +95,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.timer = QtCore.QTimer(self)
         self.timer.timeout.connect(self._tick)
         self.timer.start(TICK_MS)
-        self.started = time.perf_counter()
         if options.exit_after is not None:
             QtCore.QTimer.singleShot(int(options.exit_after * 1000), self.close)
-
-    def _shortcuts(self) -> None:
-        p = self.panel
-        keys = {"Space": self.toggle_play, "N": self.single_step, "+": lambda: self._nudge_speed(10),
-                "=": lambda: self._nudge_speed(10), "-": lambda: self._nudge_speed(-10), "R": self.reset,
-                "1": lambda: self.camera("iso"), "2": lambda: self.camera("front"), "3": lambda: self.camera("side"),
-                "4": lambda: self.camera("top"), "End": self.go_live, "S": lambda: self.save_screenshot(),
-                "M": self.toggle_movie, "H": self.toggle_help, "F1": self.toggle_help, "F11": self.toggle_presenting}
-        keys.update({e.key: (lambda n=e.name: p.toggles[n].toggle()) for e in TOGGLES})
-        for key, slot in keys.items():
-            shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
-            shortcut.setContext(QtCore.Qt.ApplicationShortcut)
-            shortcut.activated.connect(slot)
-        self._escape = QtGui.QShortcut(QtGui.QKeySequence("Escape"), self)  # only while presenting (changeEvent):
-        self._escape.activated.connect(self.toggle_presenting)  # Esc keeps its meaning in the panel's boxes
-        self._escape.setEnabled(False)
-
-    def _help_overlay(self) -> QtWidgets.QLabel:
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in KEYS)
-        label = QtWidgets.QLabel(f"<h3>cube-viz: keys</h3><table>{rows}</table>", self)
-        label.setStyleSheet("background: rgba(10,14,24,225); color: #f0f4ff; padding: 18px; border-radius: 8px;"
-                            "font-size: 15px;")
-        label.adjustSize()
-        label.move(40, 110)  # below the HUD's three lines
-        label.hide()
-        return label
 
     # --- actions -------------------------------------------------------------------------------
     def toggle_play(self) -> None:
@@ -205,24 +183,11 @@ class CubeWindow(QtWidgets.QMainWindow):
             status.setText("screenshot: nothing drawn yet")
             return None
         path = path or unused(f"cube-viz-step{self.frame.step}", ".png")
-        choice, transparent = self.panel.shot_size.currentText(), self.panel.transparent.isChecked()
-        if choice == "window":
-            img = grab(self.plotter, transparent)
-        else:  # rendered offscreen at that size, text and lines scaled with it: the view as the user left it
-            from cube_viz.render.snapshot_image import render_image
-
-            size = tuple(int(v) for v in choice.split("x"))
-            img = render_image(self.spec, self.frame, size, self.plotter.camera, transparent, self.director.hidden,
-                               self.director.marked())
-        import imageio.v3 as iio
-
-        try:
-            iio.imwrite(path, img, extension=".png")
-        except OSError as e:
-            status.setText(f"screenshot not saved: {e}")
-            return None
-        status.setText(f"screenshot: {path}")
-        return path
+        image = view_image(self.plotter, self.spec, self.frame, self.panel.shot_size.currentText(),
+                           self.panel.transparent.isChecked(), self.director.hidden, self.director.marked())
+        problem = save_png(path, image)
+        status.setText(f"screenshot not saved: {problem}" if problem else f"screenshot: {path}")
+        return None if problem else path
 
     def toggle_movie(self) -> None:
         if self.movie is None:
@@ -314,22 +279,8 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.plotter.Render()
 
     def _inspect(self) -> None:
-        """The selection's facts in the panel, as of the frame on screen; a plate's last 40 values and updates."""
-        if self.director.selection is None or self.frame is None:
-            return
-        kind, i = self.director.selection
-        panel = self.panel
-        panel.show_histories(kind != "word")
-        if kind == "word":
-            panel.inspector.setText(word_facts(self.spec, self.frame, i))
-            return
-        lat = self.spec.lattice
-        flat = int((lat.param_index if kind == "reflector" else lat.bias_param_index)[i])
-        recent = self.director.recent(40)  # up to the snapshot on screen
-        panel.inspector.setText(plate_facts(self.spec, self.frame, kind, i, recent[-1].probe if recent else None))
-        panel.weight_history.title = f"{'weight' if kind == 'reflector' else 'bias'} (last 40)"
-        panel.weight_history.set_values(np.array([s.params.flat[flat] for s in recent]))
-        panel.update_history.set_values(np.array([s.updates.flat[flat] for s in recent]))
+        if self.director.selection is not None and self.frame is not None:
+            self.panel.inspect(self.spec, self.frame, self.director.selection, self.director.recent(40))
 
     # --- closing -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

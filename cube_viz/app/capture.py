@@ -1,14 +1,40 @@
-"""The window's Record button: an MP4 of the view that plays in real time."""
+"""What the window saves: screenshots of the view (at its own size or drawn afresh at another), and MP4s
+of the view that play in real time."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+import numpy as np
 
 from cube_viz.app.paths import unused
 from cube_viz.render.movie import MovieWriter
 from cube_viz.render.view import grab
 
 FPS = 30
+
+
+def view_image(plotter, spec, frame, size: str, transparent: bool, hidden, marked) -> np.ndarray:
+    """(H, W, 3 or 4) the view: as it is on screen (`size` "window"), or drawn afresh offscreen at "WxH"
+    (text and lines scaled with it), the view as the user left it: camera, hidden elements, selection."""
+    if size == "window":
+        return grab(plotter, transparent)
+    from cube_viz.render.snapshot_image import render_image
+
+    w, h = (int(v) for v in size.split("x"))
+    return render_image(spec, frame, (w, h), plotter.camera, transparent, hidden, marked)
+
+
+def save_png(path: Path, image: np.ndarray) -> str | None:
+    """Write the picture; None, or why it could not be written."""
+    import imageio.v3 as iio
+
+    try:
+        iio.imwrite(path, image, extension=".png")
+    except OSError as e:
+        return str(e)
+    return None
 
 
 class WindowMovie:
