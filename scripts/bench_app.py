@@ -3,8 +3,10 @@
     python scripts/bench_app.py [--seconds 20] [--speed 60]   # needs a display (e.g. xvfb-run -a python ...)
 
 The worker trains as fast as it can (--speed 1000, the default here) while the window draws; then the same model trains
-with no window. Ends with `app_fps=<frames drawn per second> app_steps_per_s=<training steps per second
-in the app> headless_steps_per_s=<same model, no window> train_ratio=<app/headless>`.
+with no window, and the same view is drawn offscreen (preview look, the view's size, a step and a frame in turn, as
+the window's timer would). Ends with `app_fps=<frames drawn per second> app_steps_per_s=<training steps per second
+in the app> headless_steps_per_s=<same model, no window> train_ratio=<app/headless>
+offscreen_fps=<frames/s offscreen> window_overhead=<offscreen_fps/app_fps>`.
 Before it, where a frame's time goes: the scene update (frame -> actors) and VTK's render (which ends
 with the frame shown in the view's native window).
 """
@@ -12,15 +14,20 @@ with the frame shown in the view's native window).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
 import torch
 from qtpy import QtCore, QtWidgets
 
-from cube_viz.app.window import AppOptions, CubeWindow
+from cube_viz.anim.director import Director
+from cube_viz.app.window import MIN_TEXT_SCALE, AppOptions, CubeWindow
 from cube_viz.app.worker import TrainingWorker
 from cube_viz.config import TrainConfig
+from cube_viz.render.cube import CubeView
+from cube_viz.render.view import offscreen_plotter, set_camera
+from cube_viz.scene.frame import CubeSpec
 from cube_viz.sim.trainer import Trainer
 
 
@@ -31,6 +38,7 @@ def main() -> None:
                         help="training steps per second asked of the worker (default 1000: as fast as it goes; "
                              "the window's own default is 60)")
     args = parser.parse_args()
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")  # offscreen: EGL; the window is X11
     torch.set_num_threads(1)
     app = QtWidgets.QApplication(["cube-viz-bench"])
     worker = TrainingWorker({}, steps_per_second=args.speed)
@@ -74,8 +82,30 @@ def main() -> None:
           f"{app_steps:.0f} training steps/s; headless {headless:.0f} steps/s")
     print(f"frame medians: scene update {1000 * np.median(updates):.0f} ms, render {render_ms:.0f} ms at {w}x{h}; "
           f"event-loop lag p95 {lag_p95:.0f} ms")
+    offscreen = offscreen_fps((w, h), trainer)
     print(f"app_fps={app_fps:.2f} app_steps_per_s={app_steps:.1f} headless_steps_per_s={headless:.1f} "
-          f"train_ratio={app_steps / headless:.2f}")
+          f"train_ratio={app_steps / headless:.2f} offscreen_fps={offscreen:.2f} "
+          f"window_overhead={offscreen / app_fps:.2f}")
+
+
+def offscreen_fps(size: tuple[int, int], trainer: Trainer, seconds: float = 5.0) -> float:
+    """Frames per second of the window's picture drawn offscreen at `size`: a step, the director's frame,
+    the actors updated, a render, as the window does while training plays."""
+    spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+    director = Director(spec)
+    plotter = offscreen_plotter(size, "preview")
+    view = CubeView(plotter, spec, text_scale=max(MIN_TEXT_SCALE, size[1] / 1080))
+    set_camera(plotter, spec.lattice, "iso")
+    plotter.show(auto_close=False)
+    frames, start = 0, time.perf_counter()
+    while time.perf_counter() < start + seconds:
+        director.show(trainer.step(capture=True), time.perf_counter(), playing=True)
+        view.update(director.frame_at(time.perf_counter()))
+        plotter.render()
+        frames += 1
+    fps = frames / (time.perf_counter() - start)
+    plotter.close()
+    return fps
 
 
 def time_updates(window: CubeWindow) -> list[float]:
