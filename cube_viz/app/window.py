@@ -61,7 +61,6 @@ class CubeWindow(QtWidgets.QMainWindow):
                                     **native_render_window())
         setup(self.plotter, "preview")
         self.render_seconds: collections.deque = collections.deque(maxlen=200)  # recent VTK render times
-        self._render_start = 0.0
         self.plotter.ren_win.AddObserver("StartEvent", self._render_started)
         self.plotter.ren_win.AddObserver("EndEvent", self._render_ended)
         self.view = CubeView(self.plotter, self.spec, text_scale=self._text_scale())
@@ -74,10 +73,9 @@ class CubeWindow(QtWidgets.QMainWindow):
         info = worker.info
         self.panel = Panel(self, worker.steps_per_second, info.lr, info.weight_decay, self.director.history.maxlen)
         splitter = QtWidgets.QSplitter()
-        splitter.addWidget(self.plotter)
-        splitter.addWidget(self.panel)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
+        for i, (widget, stretch) in enumerate(((self.plotter, 4), (self.panel, 1))):
+            splitter.addWidget(widget)
+            splitter.setStretchFactor(i, stretch)
         self.setCentralWidget(splitter)
         cameras = {key: (lambda c=c: self.camera(c)) for key, c in zip("1234", PRESETS, strict=True)}
         self._escape = install_shortcuts(self, {
@@ -92,8 +90,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
         self.plotter.iren.add_observer("ConfigureEvent", self._on_resize)  # the view was resized
 
-        self.timer = QtCore.QTimer(self)
-        self.timer.timeout.connect(self._tick)
+        self.timer = QtCore.QTimer(self, timeout=self._tick)
         self.timer.start(TICK_MS)
         if options.exit_after is not None:
             QtCore.QTimer.singleShot(int(options.exit_after * 1000), self.close)
@@ -226,8 +223,11 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _show_now(self) -> None:
         frame = self.director.frame_at(time.perf_counter())
-        if frame is None:
-            return
+        if frame is not None:
+            self.draw(frame)
+
+    def draw(self, frame: Frame) -> None:
+        """The frame in the view, the inspector and the title."""
         self.frame = frame
         self.view.update(frame)
         self._inspect()

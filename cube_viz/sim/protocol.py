@@ -32,18 +32,20 @@ class Step:
 
 @dataclass(frozen=True)
 class SetSpeed:
-    steps_per_second: float
+    steps_per_second: float  # while playing (at least 0.1)
 
 
 @dataclass(frozen=True)
 class SetHyperparameters:
+    """The optimizer's learning rate and weight decay from the next step on."""
+
     lr: float
     weight_decay: float
 
 
 @dataclass(frozen=True)
 class SetPrompt:
-    text: str
+    text: str  # traced from now on; a prompt with no known word is refused, and said so
 
 
 @dataclass(frozen=True)

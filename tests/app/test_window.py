@@ -334,11 +334,11 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
     window.toggle_play()  # paused, no snapshots come: End still brings the present back at once
     qtbot.waitUntil(lambda: not window.worker.playing and window.published.playing is False, timeout=5000)
     window.scrub_to(3)
-    assert window.view["hud"].banner.GetInput()
+    assert window.view["hud"].banner.GetInput().startswith("HISTORY")
     window.go_live()
-    assert window.frame.step == window.published.step and not window.view["hud"].banner.GetInput()
+    assert window.frame.step == window.published.step and not window.view["hud"].banner.GetInput().startswith("HISTORY")
     assert not window.view["chart"].chart.cursor.visible
-    assert not window.view["hud"].banner.GetInput()
+    assert not window.view["hud"].banner.GetInput().startswith("HISTORY")
 
 
 def test_record_button_writes_an_mp4_of_the_view_that_plays_in_real_time(qtbot, window, tmp_path, monkeypatch):
@@ -402,7 +402,7 @@ def test_event_loop_stays_responsive_while_training(qtbot, window):
     assert steps(window) > before + 50  # it was training all along
     qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause, then draw the same frame every tick
     redraw = QtCore.QTimer()
-    redraw.timeout.connect(lambda: window._show(window.frame))
+    redraw.timeout.connect(lambda: window.draw(window.frame))
     redraw.start(33)
     paused = timer_lags(qtbot, 3.0)
     redraw.stop()
