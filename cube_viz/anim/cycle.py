@@ -9,6 +9,14 @@ Phases over the cycle's progress u in [0, 1] (CYCLE below):
   decay    the stabilizing field: each reflector is pulled towards neutral by the weight-decay part
   settle   the wall, rays and gel show the model after the step
 At u = 1 every reflector shows exactly the new weight.
+
+Weights and biases are two plate sets (PlateSet) that go through one code path: the same turn, glow,
+stabilizing field and glints. The biases get a field because the optimizer does decay them: the trainer
+keeps torch's AdamW (and SGD) default of one parameter group with weight decay on every parameter, so
+-lr * wd * b is part of every bias update. nanoGPT decays only parameters with two or more dimensions;
+we keep torch's default because splitting the parameters into two groups would change the optimizer
+state's layout: checkpoint.load would refuse every existing checkpoint ("different number of parameter
+groups"). Whatever the optimizer does to a plate, the picture shows.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from cube_viz.anim.easing import smoothstep, there_and_back
 from cube_viz.anim.timeline import Clip
 from cube_viz.scene import orient
 from cube_viz.scene.frame import CubeSpec, Frame, Plates, build_frame
+from cube_viz.scene.lattice import Lattice
 from cube_viz.sim.snapshot import Snapshot
 
 CYCLE_SECONDS = 4.0  # one step's cycle, everywhere it plays (the window's N, lecture movies, storyboards)
@@ -34,13 +43,40 @@ TURN = 0.12  # how long (in u) a reflector takes to turn once the wave has reach
 
 
 @dataclass(frozen=True)
+class PlateSet:
+    """One kind of plate, weights or biases: where each plate sits and which parameter it shows."""
+
+    name: str  # "reflectors" | "biases": its field in Frame and in Motion
+    positions: np.ndarray  # (N, 3) float32 plate centres
+    layer: np.ndarray  # (N,) int32 slab index
+    row: np.ndarray  # (N,) int32 output unit within the slab
+    rows: np.ndarray  # (N,) int64 rows of the plate's slab (the wave's stagger runs over them)
+    param_index: np.ndarray  # (N,) int64 the parameter's index in params.flat
+
+
+def plate_sets(lat: Lattice) -> tuple[PlateSet, PlateSet]:
+    """The lattice's reflectors and biases, as two instances of one plate set."""
+    rows = np.array([s.rows for s in lat.slabs])  # (L,)
+    return (PlateSet("reflectors", lat.positions, lat.layer, lat.row, rows[lat.layer], lat.param_index),
+            PlateSet("biases", lat.bias_positions, lat.bias_layer, lat.bias_row, rows[lat.bias_layer],
+                     lat.bias_param_index))
+
+
+@dataclass(frozen=True)
+class PlateMotion:
+    """How one plate set moves in a frame."""
+
+    glow: np.ndarray  # (N,) float32 in [0, 1]: gradient glow as the wave passes
+    field: np.ndarray  # (N,) float32 in [0, 1]: weight-decay pull being applied
+    glint: np.ndarray  # (N,) bool: largest updates and sign flips this step
+
+
+@dataclass(frozen=True)
 class Motion:
     """What moves in a frame, on top of the static picture."""
 
-    glow: np.ndarray  # (N,) float32 in [0, 1]: gradient glow of each reflector
-    bias_glow: np.ndarray  # (M,) float32
-    field: np.ndarray  # (N,) float32 in [0, 1]: weight-decay pull being applied
-    glint: np.ndarray  # (N,) bool
+    reflectors: PlateMotion  # the weights
+    biases: PlateMotion
     ray_reveal: np.ndarray | None  # (S,) float32 in [0, 1]: how far each ray has travelled
     wave_y: float | None  # position of the wave front along the light axis (None: no wave)
     exaggeration: float = 1.0
@@ -86,21 +122,24 @@ def animated_plates(spec: CubeSpec, plates: Plates, index: np.ndarray, snap: Sna
             a_grad, a_decay)
 
 
+def moving_plates(spec: CubeSpec, ps: PlateSet, new: Plates, snap: Snapshot, u: float,
+                  exaggeration: float) -> tuple[Plates, PlateMotion]:
+    """One plate set at progress u of the cycle: turned part way, glowing, pulled by the field, glinting."""
+    arrival = wave_arrival(spec, ps.positions, ps.row, ps.rows)
+    plates, a_grad, a_decay = animated_plates(spec, new, ps.param_index, snap, u, arrival, exaggeration)
+    glow = glow_level(new.grad) * pulse(u, arrival)
+    field = (field_level(snap.decay.flat[ps.param_index]) * there_and_back(a_decay)).astype(np.float32)
+    glint = glinting(snap, ps.param_index) & (a_grad > 0) & (a_grad < 1)
+    return plates, PlateMotion(glow.astype(np.float32), field, glint)
+
+
 def cycle_frame(spec: CubeSpec, before: Snapshot, snap: Snapshot, u: float, exaggeration: float = 1.0) -> Frame:
     """The frame at progress u of the cycle of the step that turned `before` into `snap`."""
     lat = spec.lattice
     shown = build_frame(spec, snap if u >= CYCLE["settle"].start else before)  # rays, wall, gel, HUD
     new = build_frame(spec, snap) if u < CYCLE["settle"].start else shown
-    arrival = wave_arrival(spec, lat.positions, lat.row, np.array([s.rows for s in lat.slabs])[lat.layer])
-    plates, a_grad, a_decay = animated_plates(spec, new.reflectors, lat.param_index, snap, u, arrival, exaggeration)
-    b_arrival = wave_arrival(spec, lat.bias_positions, lat.bias_row,
-                             np.array([s.rows for s in lat.slabs])[lat.bias_layer])
-    biases, _, _ = animated_plates(spec, new.biases, lat.bias_param_index, snap, u, b_arrival, exaggeration)
-    glow = glow_level(new.reflectors.grad) * pulse(u, arrival)
-    bias_glow = glow_level(new.biases.grad) * pulse(u, b_arrival)
-    decay = snap.decay.flat[lat.param_index]
-    field = (np.abs(decay) / (np.abs(decay) + FIELD_SCALE) * there_and_back(a_decay)).astype(np.float32)
-    glint = glinting(snap, lat.param_index) & (a_grad > 0) & (a_grad < 1)
+    moved = {ps.name: moving_plates(spec, ps, getattr(new, ps.name), snap, u, exaggeration)
+             for ps in plate_sets(lat)}
     reveal = None
     if shown.rays is not None:
         stages = shown.rays.stage.astype(np.float64) / max(1, shown.rays.stage.max())
@@ -110,10 +149,9 @@ def cycle_frame(spec: CubeSpec, before: Snapshot, snap: Snapshot, u: float, exag
     wave_y = None
     if back.start <= u <= back.end:
         wave_y = float(lat.wall_y - (u - back.start) / back.duration * (lat.wall_y - lat.front_y))
-    motion = Motion(glow.astype(np.float32), bias_glow.astype(np.float32), field, glint, reveal, wave_y, exaggeration,
-                    snap.weight_decay > 0)
-    return replace(shown, reflectors=plates, biases=biases, motion=motion, step=snap.step, epoch=snap.epoch,
-                   loss=snap.loss)
+    motion = Motion(moved["reflectors"][1], moved["biases"][1], reveal, wave_y, exaggeration, snap.weight_decay > 0)
+    return replace(shown, reflectors=moved["reflectors"][0], biases=moved["biases"][0], motion=motion,
+                   step=snap.step, epoch=snap.epoch, loss=snap.loss)
 
 
 def pulse(u: float, arrival: np.ndarray) -> np.ndarray:
@@ -132,13 +170,20 @@ def glinting(snap: Snapshot, index: np.ndarray) -> np.ndarray:
     return top | (np.sign(before) * np.sign(after) < 0)
 
 
+def field_level(decay: np.ndarray) -> np.ndarray:
+    """Full strength of the stabilizing field for a weight-decay pull: monotone in |decay|, 0 for 0, half at
+    FIELD_SCALE, below 1."""
+    d = np.abs(decay)
+    return d / (d + FIELD_SCALE)
+
+
 def training_frame(spec: CubeSpec, snap: Snapshot) -> Frame:
     """Training tempo: many steps a second, phases blended: the newest weights, their gradients glowing."""
     frame = build_frame(spec, snap)
-    lat = spec.lattice
-    decay = snap.decay.flat[lat.param_index]
-    motion = Motion(glow_level(frame.reflectors.grad) * np.float32(0.35),
-                    glow_level(frame.biases.grad) * np.float32(0.35),
-                    (np.abs(decay) / (np.abs(decay) + FIELD_SCALE) * 0.5).astype(np.float32),
-                    glinting(snap, lat.param_index), None, None, decaying=snap.weight_decay > 0)
-    return replace(frame, motion=motion)
+    decay = snap.decay.flat
+    moved = {ps.name: PlateMotion(glow_level(getattr(frame, ps.name).grad) * np.float32(0.35),
+                                  (field_level(decay[ps.param_index]) * 0.5).astype(np.float32),
+                                  glinting(snap, ps.param_index))
+             for ps in plate_sets(spec.lattice)}
+    return replace(frame, motion=Motion(moved["reflectors"], moved["biases"], None, None,
+                                        decaying=snap.weight_decay > 0))

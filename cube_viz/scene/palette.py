@@ -58,13 +58,10 @@ def gel(gain: np.ndarray, limit: float = 2.0) -> np.ndarray:
     return (PASS + (base - PASS) * np.abs(u)).astype(np.uint8)
 
 
-def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray | None = None,
-        glint: np.ndarray | None = None) -> np.ndarray:
+def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray, glint: np.ndarray) -> np.ndarray:
     """(N, 3) uint8: base colours blended towards GLOW by glow (0..1), towards FIELD by field, white where glint."""
     rgb = base.astype(np.float32)
     rgb += (GLOW - rgb) * glow[:, None]
-    if field is not None:
-        rgb += (FIELD - rgb) * field[:, None]
-    if glint is not None:
-        rgb[glint] = GLINT
+    rgb += (FIELD - rgb) * field[:, None]
+    rgb[glint] = GLINT
     return rgb.astype(np.uint8)

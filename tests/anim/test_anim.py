@@ -1,5 +1,6 @@
 """Time: easing, clips, the step cycle (checked against torch) and storyboards."""
 
+import copy
 import itertools
 
 import numpy as np
@@ -57,10 +58,10 @@ def test_glow_at_the_wave_is_abs_grad_on_the_fixed_scale(step):
     arrival = wave_arrival(spec, lat.positions, lat.row, rows)
     for i in (0, len(arrival) // 2, len(arrival) - 1):
         frame = cycle_frame(spec, before, after, float(arrival[i]))
-        assert frame.motion.glow[i] == pytest.approx(expected[i], rel=1e-5)
+        assert frame.motion.reflectors.glow[i] == pytest.approx(expected[i], rel=1e-5)
     np.testing.assert_allclose(glow_level(grads), expected, rtol=1e-6)
     early = cycle_frame(spec, before, after, 0.1)
-    assert not early.motion.glow.any()  # no glow before the wave leaves the wall
+    assert not early.motion.reflectors.glow.any()  # no glow before the wave leaves the wall
 
 
 def test_the_wave_reaches_slabs_back_to_front(step):
@@ -91,11 +92,11 @@ def test_the_turn_ends_exactly_at_the_new_weights(step):
 def test_the_stabilizing_field_is_the_weight_decay_pull(step):
     _t, spec, before, after = step
     mid = CYCLE["decay"].start + CYCLE["decay"].duration / 2
-    assert cycle_frame(spec, before, after, mid).motion.field.max() > 0.5
+    assert cycle_frame(spec, before, after, mid).motion.reflectors.field.max() > 0.5
     t2 = Trainer.from_config(TrainConfig(**SMALL))
     b2, a2 = t2.snapshot(), t2.step(capture=True)
     spec2 = CubeSpec.build(t2.initial_parameters(), t2.dataset.vocab.words)
-    assert not cycle_frame(spec2, b2, a2, mid).motion.field.any()
+    assert not cycle_frame(spec2, b2, a2, mid).motion.reflectors.field.any()
 
 
 def write(tmp_path, text):
@@ -140,3 +141,54 @@ def test_camera_keyframes_are_eased_between():
     assert interpolate_camera(keys, 0) == keys[0] and interpolate_camera(keys, 1) == keys[1]
     mid = interpolate_camera(keys, 0.5)
     assert mid.azimuth == pytest.approx(45) and interpolate_camera(keys, 0.1).azimuth < 9  # eased in
+
+
+def adamw_decay(t: Trainer, grads: np.ndarray, state: dict, weight_decay: float) -> np.ndarray:
+    """(P,) the weight-decay part of one torch AdamW step, as torch computes it: the step with `weight_decay`
+    minus the step without it, from the same weights (t's, before), optimizer state and gradient."""
+    ends = []
+    for wd in (weight_decay, 0.0):
+        model = copy.deepcopy(t.model)
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(torch.from_numpy(state["params"].copy()), model.parameters())
+        opt = torch.optim.AdamW(model.parameters(), lr=t.config.lr, weight_decay=wd)
+        opt.load_state_dict(copy.deepcopy(state["optimizer"]))
+        opt.param_groups[0]["weight_decay"] = wd
+        g = torch.from_numpy(grads.copy())
+        for p, gp in zip(model.parameters(), torch.split(g, [p.numel() for p in model.parameters()]), strict=True):
+            p.grad = gp.view_as(p).clone()
+        opt.step()
+        ends.append(torch.nn.utils.parameters_to_vector(model.parameters()).detach().numpy())
+    return ends[0] - ends[1]
+
+
+@pytest.mark.parametrize("weight_decay", [0.1, 0.0])
+def test_the_field_on_a_bias_is_torch_adamws_decay_of_it(weight_decay):
+    t = Trainer.from_config(TrainConfig(**SMALL, weight_decay=weight_decay, lr=0.01))  # adam: torch's AdamW
+    for _ in range(3):
+        t.step()
+    with torch.no_grad():
+        for name, p in t.model.named_parameters():
+            if name.endswith("bias"):
+                p[::3] = 0.0  # no pull on a bias at 0: the field must be off exactly there
+    before = t.snapshot()
+    state = {"params": before.params.flat.copy(), "optimizer": copy.deepcopy(t.optimizer.state_dict())}
+    after = t.step(capture=True)
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    lat = spec.lattice
+    decay = adamw_decay(t, after.grads.flat, state, weight_decay)[lat.bias_param_index]  # (M,)
+    mid = CYCLE["decay"].start + CYCLE["decay"].duration / 2
+    field = cycle_frame(spec, before, after, mid).motion.biases.field  # (M,)
+    assert field.shape == decay.shape == lat.bias_param_index.shape
+    np.testing.assert_array_equal(field > 0, decay != 0)
+    if weight_decay == 0:
+        assert not field.any()
+        return
+    assert (decay == 0).any() and (decay != 0).sum() > 10
+    order = np.argsort(np.abs(decay))
+    assert np.all(np.diff(field[order]) >= -1e-4)  # grows with |decay| (up to torch's float32 rounding)
+    big, small = np.argmax(np.abs(decay)), np.argmin(np.where(decay != 0, np.abs(decay), np.inf))
+    assert field[big] > field[small]
+    end = cycle_frame(spec, before, after, 1.0)  # and the bias plates end on torch's new biases
+    new = torch.nn.utils.parameters_to_vector(t.model.parameters()).detach().numpy()[lat.bias_param_index]
+    np.testing.assert_array_equal(end.biases.weight, new)

@@ -47,24 +47,15 @@ class PlateSet(Element):
         plates = getattr(frame, self.kind)
         self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, self.side)
         rgb = palette.diverging(plates.tone, TONE_RANGE)
-        light = plate_light(frame.motion, self.kind)
-        if light is not None:
-            rgb = palette.lit(rgb, *light)
+        if frame.motion is not None:  # the same glow, field and glint for reflectors and biases
+            light = getattr(frame.motion, self.kind)
+            rgb = palette.lit(rgb, light.glow, light.field, light.glint)
         if self.kind == "reflectors" and frame.knocked is not None:
             rgb[frame.knocked] = palette.KNOCKED_OUT
         self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
 
     def pick(self, x: int, y: int) -> int | None:
         return cell_at(self.plotter, self.actors[0], x, y, 0.002)
-
-
-def plate_light(motion, kind: str) -> tuple | None:
-    """(glow, field, glint) of the plates of `kind` in a frame's motion; None for a still."""
-    if motion is None:
-        return None
-    if kind == "reflectors":
-        return motion.glow, motion.field, motion.glint
-    return motion.bias_glow, None, None
 
 
 class Biases(PlateSet):
