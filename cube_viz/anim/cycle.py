@@ -1,14 +1,10 @@
 """One training step as a visible cycle, driven by that step's numbers (pure numpy, no rendering).
 
-Phases over the cycle's progress u in [0, 1] (CYCLE below):
-  forward  the rays advance slab by slab from the front face to the wall (the weights before the step)
-  wall     the wall shows those probabilities; the HUD shows the loss against the true word
-  backward a wave front leaves the wall and travels back to the input face; each reflector glows
-           as it passes: peak glow = |grad| / (|grad| + GLOW_SCALE), a fixed scale for every run
-  update   each reflector turns as the wave passes it, by the gradient part of its update
-  decay    the stabilizing field: each reflector is pulled towards neutral by the weight-decay part
-  settle   the wall, rays and gel show the model after the step
-At u = 1 every reflector shows exactly the new weight.
+StepCycle composes the phases of anim.phases (forward light, wall, wave back, turn, field, settle) over the
+cycle's progress u in [0, 1]. What does not change from frame to frame is computed once: per spec (CyclePlan:
+the plate sets and when the wave reaches each plate) and per step (StepCycle: the frames before and after
+the step, every plate's old and new tilt, peak glow, full field and glints, the rays' stages). A frame then
+costs the turn of every plate and nothing else. At u = 1 every plate shows exactly the new parameter.
 
 Weights and biases are two plate sets (PlateSet) that go through one code path: the same turn, glow,
 stabilizing field and glints. The biases get a field because the optimizer does decay them: the trainer
@@ -25,21 +21,24 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cube_viz.anim.easing import smoothstep, there_and_back
-from cube_viz.anim.timeline import Clip
+from cube_viz.anim.phases import (  # noqa: F401 (CYCLE and CYCLE_SECONDS re-exported: the cycle's table)
+    CYCLE,
+    CYCLE_SECONDS,
+    Field,
+    ForwardLight,
+    Settle,
+    Turn,
+    Wall,
+    WaveBack,
+)
 from cube_viz.scene import orient
 from cube_viz.scene.frame import CubeSpec, Frame, Plates, build_frame
 from cube_viz.scene.lattice import Lattice
 from cube_viz.sim.snapshot import Snapshot
 
-CYCLE_SECONDS = 4.0  # one step's cycle, everywhere it plays (the window's N, lecture movies, storyboards)
-GLOW_SCALE = 0.005  # |grad| at which a reflector glows at half strength; the same for every layer and run
+GLOW_SCALE = 0.005  # |grad| at which a plate glows at half strength; the same for every layer and run
 FIELD_SCALE = 1e-5  # |weight-decay pull| at half strength of the stabilizing field
-GLINT_TOP = 0.01  # the largest 1% of |update| this step glint (and every sign flip)
-CYCLE = {"forward": Clip(0.0, 0.25, lag=1.0), "wall": Clip(0.22, 0.1), "backward": Clip(0.35, 0.4),
-         "update": Clip(0.38, 0.45), "decay": Clip(0.8, 0.12), "settle": Clip(0.93, 0.05)}
-PULSE = 0.08  # half width (in u) of a reflector's glow as the wave passes it
-TURN = 0.12  # how long (in u) a reflector takes to turn once the wave has reached it
+GLINT_TOP = 0.01  # the largest 1% of |update| of a plate set this step glint (and every sign flip)
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ class Motion:
     wave_y: float | None  # position of the wave front along the light axis (None: no wave)
     exaggeration: float = 1.0
     decaying: bool = True  # weight decay is on: there is a stabilizing field to explain
+    wall: float = 1.0  # the wall phase: 0 until the forward light reaches the wall, 1 once it shows the
+    # prediction (not drawn yet: the wall is lit throughout, as before)
 
 
 def glow_level(grad: np.ndarray) -> np.ndarray:
@@ -89,78 +90,15 @@ def glow_level(grad: np.ndarray) -> np.ndarray:
     return (g / (g + GLOW_SCALE)).astype(np.float32)
 
 
-def wave_arrival(spec: CubeSpec, positions: np.ndarray, row: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """(N,) the cycle time u at which the backward wave reaches each plate: back slabs first, and within a
-    slab a short stagger by row, so the front reads as a wave."""
-    lat = spec.lattice
-    clip = CYCLE["backward"]
-    depth = (lat.wall_y - positions[:, 1]) / (lat.wall_y - lat.front_y)  # 0 at the wall, 1 at the front
-    stagger = 0.02 * row / np.maximum(rows - 1, 1)
-    return (clip.start + clip.duration * depth + stagger).astype(np.float32)
-
-
-def weight_at(after: np.ndarray, updates: np.ndarray, decay: np.ndarray, a_grad, a_decay) -> np.ndarray:
-    """The shown weight part way through the update: exactly `after` when both fractions are 1."""
-    return after - (1 - a_grad) * (updates - decay) - (1 - a_decay) * decay
-
-
-def animated_plates(spec: CubeSpec, plates: Plates, index: np.ndarray, snap: Snapshot, u: float,
-                    arrival: np.ndarray, exaggeration: float) -> tuple[Plates, np.ndarray, np.ndarray]:
-    """Plates part way through the turn, plus the turn fraction and the decay fraction for each."""
-    after, dw, decay = snap.params.flat[index], snap.updates.flat[index], snap.decay.flat[index]
-    s = spec.scales[index]
-    a_grad = smoothstep((u - arrival) / TURN)
-    a_decay = CYCLE["decay"].progress(u) + np.zeros_like(a_grad)
-    w = weight_at(after, dw, decay, a_grad, a_decay).astype(np.float32)  # float32, like a still frame
-    theta = orient.tilt(w, s)
-    if exaggeration != 1.0:  # overshoot by k x the turn, settling exactly at the new weight
-        before = orient.tilt(after - dw, s)
-        bump = np.where(a_grad >= 1, 0.0, np.sin(np.pi * a_grad))  # exactly 0 once the turn is done
-        theta = theta + (exaggeration - 1) * (orient.tilt(after, s) - before) * bump
-    theta = theta.astype(np.float32)
-    return (Plates(w, plates.grad, theta, orient.normals(theta), orient.tone(w, s)),
-            a_grad, a_decay)
-
-
-def moving_plates(spec: CubeSpec, ps: PlateSet, new: Plates, snap: Snapshot, u: float,
-                  exaggeration: float) -> tuple[Plates, PlateMotion]:
-    """One plate set at progress u of the cycle: turned part way, glowing, pulled by the field, glinting."""
-    arrival = wave_arrival(spec, ps.positions, ps.row, ps.rows)
-    plates, a_grad, a_decay = animated_plates(spec, new, ps.param_index, snap, u, arrival, exaggeration)
-    glow = glow_level(new.grad) * pulse(u, arrival)
-    field = (field_level(snap.decay.flat[ps.param_index]) * there_and_back(a_decay)).astype(np.float32)
-    glint = glinting(snap, ps.param_index) & (a_grad > 0) & (a_grad < 1)
-    return plates, PlateMotion(glow.astype(np.float32), field, glint)
-
-
-def cycle_frame(spec: CubeSpec, before: Snapshot, snap: Snapshot, u: float, exaggeration: float = 1.0) -> Frame:
-    """The frame at progress u of the cycle of the step that turned `before` into `snap`."""
-    lat = spec.lattice
-    shown = build_frame(spec, snap if u >= CYCLE["settle"].start else before)  # rays, wall, gel, HUD
-    new = build_frame(spec, snap) if u < CYCLE["settle"].start else shown
-    moved = {ps.name: moving_plates(spec, ps, getattr(new, ps.name), snap, u, exaggeration)
-             for ps in plate_sets(lat)}
-    reveal = None
-    if shown.rays is not None:
-        stages = shown.rays.stage.astype(np.float64) / max(1, shown.rays.stage.max())
-        reveal = np.ones(len(stages), np.float32) if u >= CYCLE["settle"].start else \
-            CYCLE["forward"].progress(u, stages).astype(np.float32)
-    back = CYCLE["backward"]
-    wave_y = None
-    if back.start <= u <= back.end:
-        wave_y = float(lat.wall_y - (u - back.start) / back.duration * (lat.wall_y - lat.front_y))
-    motion = Motion(moved["reflectors"][1], moved["biases"][1], reveal, wave_y, exaggeration, snap.weight_decay > 0)
-    return replace(shown, reflectors=moved["reflectors"][0], biases=moved["biases"][0], motion=motion,
-                   step=snap.step, epoch=snap.epoch, loss=snap.loss)
-
-
-def pulse(u: float, arrival: np.ndarray) -> np.ndarray:
-    """1 exactly when the wave reaches a plate, falling to 0 at PULSE before and after."""
-    return np.clip(1 - np.abs(u - arrival) / PULSE, 0, 1) ** 2
+def field_level(decay: np.ndarray) -> np.ndarray:
+    """Full strength of the stabilizing field for a weight-decay pull: monotone in |decay|, 0 for 0, half at
+    FIELD_SCALE, below 1."""
+    d = np.abs(decay)
+    return d / (d + FIELD_SCALE)
 
 
 def glinting(snap: Snapshot, index: np.ndarray) -> np.ndarray:
-    """(N,) bool: the largest GLINT_TOP of |update| this step, and every weight whose sign flipped."""
+    """(N,) bool: the largest GLINT_TOP of |update| among these plates this step, and every sign flip."""
     dw = np.abs(snap.updates.flat[index])
     after = snap.params.flat[index]
     before = after - snap.updates.flat[index]
@@ -170,11 +108,115 @@ def glinting(snap: Snapshot, index: np.ndarray) -> np.ndarray:
     return top | (np.sign(before) * np.sign(after) < 0)
 
 
-def field_level(decay: np.ndarray) -> np.ndarray:
-    """Full strength of the stabilizing field for a weight-decay pull: monotone in |decay|, 0 for 0, half at
-    FIELD_SCALE, below 1."""
-    d = np.abs(decay)
-    return d / (d + FIELD_SCALE)
+def wave_arrival(spec: CubeSpec, positions: np.ndarray, row: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(N,) float32 the cycle time u at which the backward wave reaches each plate (see WaveBack.arrival)."""
+    return WaveBack.of(spec.lattice).arrival(positions, row, rows)
+
+
+def weight_at(after: np.ndarray, pushed: np.ndarray, decay: np.ndarray, a_grad, a_decay) -> np.ndarray:
+    """The shown parameter part way through the update (`pushed`: its gradient part, `decay` its weight-decay
+    part): exactly `after` when both fractions are 1."""
+    return after - (1 - a_grad) * pushed - (1 - a_decay) * decay
+
+
+@dataclass(frozen=True)
+class CyclePlan:
+    """What every step's cycle shares for one spec: its phases, its plate sets and when the wave reaches
+    each plate. Build it once per spec (the director does) and hand it to each StepCycle."""
+
+    sets: tuple[PlateSet, ...]  # reflectors, biases
+    arrival: tuple[np.ndarray, ...]  # per set (N,) float32: the u at which the wave reaches each plate
+    wave: WaveBack
+    forward: ForwardLight
+    wall: Wall
+    turn: Turn
+    field: Field
+    settle: Settle
+
+    @classmethod
+    def of(cls, spec: CubeSpec) -> CyclePlan:
+        wave = WaveBack.of(spec.lattice)
+        sets = plate_sets(spec.lattice)
+        arrival = tuple(wave.arrival(ps.positions, ps.row, ps.rows) for ps in sets)
+        return cls(sets, arrival, wave, ForwardLight(), Wall(), Turn(), Field(), Settle())
+
+
+@dataclass(frozen=True)
+class PlateStep:
+    """One plate set's numbers for one step, fixed over the step's cycle (all (N,) in the set's order)."""
+
+    after: np.ndarray  # float32 the parameter after the step
+    pushed: np.ndarray  # float32 the gradient part of its update
+    decay: np.ndarray  # float32 the weight-decay part
+    scale: np.ndarray  # float32 tilt scale
+    grad: np.ndarray  # float32
+    turn: np.ndarray  # float64 tilt after - tilt before: what an exaggerated turn overshoots by
+    glow: np.ndarray  # float32 peak glow as the wave passes
+    field: np.ndarray  # float32 the field at full strength
+    glint: np.ndarray  # bool glints once turning
+
+    @classmethod
+    def of(cls, spec: CubeSpec, ps: PlateSet, snap: Snapshot, decay: np.ndarray) -> PlateStep:
+        """decay: (P,) snap.decay.flat, computed once for every set."""
+        i = ps.param_index
+        after, dw, d, s = snap.params.flat[i], snap.updates.flat[i], decay[i], spec.scales[i]
+        grad = snap.grads.flat[i]
+        return cls(after, dw - d, d, s, grad, orient.tilt(after, s) - orient.tilt(after - dw, s), glow_level(grad),
+                   field_level(d), glinting(snap, i))
+
+    def at(self, a_grad: np.ndarray, a_decay: np.ndarray, glow: np.ndarray, field: np.ndarray,
+           exaggeration: float) -> tuple[Plates, PlateMotion]:
+        """The plates with a_grad (N,) of their turn made and a_decay of the pull applied, lit by the wave's
+        pulse glow (N,) and the field's strength field ()."""
+        w = weight_at(self.after, self.pushed, self.decay, a_grad, a_decay).astype(np.float32)  # like a still
+        theta = orient.tilt(w, self.scale)
+        if exaggeration != 1.0:  # overshoot by k x the turn, settling exactly at the new weight
+            bump = np.where(a_grad >= 1, 0.0, np.sin(np.pi * a_grad))  # exactly 0 once the turn is done
+            theta = theta + (exaggeration - 1) * self.turn * bump
+        theta = theta.astype(np.float32)
+        plates = Plates(w, self.grad, theta, orient.normals(theta), orient.tone(w, self.scale))
+        motion = PlateMotion((self.glow * glow).astype(np.float32), (self.field * field).astype(np.float32),
+                             self.glint & (a_grad > 0) & (a_grad < 1))
+        return plates, motion
+
+
+class StepCycle:
+    """The cycle of the step that turned `before` into `after`: frame(u) for u in [0, 1]."""
+
+    def __init__(self, spec: CubeSpec, before: Snapshot, after: Snapshot, exaggeration: float = 1.0,
+                 plan: CyclePlan | None = None):
+        self.plan = plan or CyclePlan.of(spec)
+        self.snap, self.exaggeration = after, exaggeration
+        self.before, self.after = build_frame(spec, before), build_frame(spec, after)  # rays, wall, gel, HUD
+        decay = after.decay.flat  # (P,)
+        self.plates = tuple(PlateStep.of(spec, ps, after, decay) for ps in self.plan.sets)
+        rays = self.before.rays
+        self.stage = None if rays is None else rays.stage.astype(np.float64) / max(1, rays.stage.max())  # (S,)
+
+    def frame(self, u: float, exaggeration: float | None = None) -> Frame:
+        """The frame at progress u (exaggeration: the one the cycle was made with, unless given)."""
+        p, snap = self.plan, self.snap
+        k = self.exaggeration if exaggeration is None else exaggeration
+        settled = p.settle.interpolate(u)
+        shown = self.after if settled else self.before
+        applied = p.field.interpolate(u)  # () float64
+        field = p.field.strength(applied)
+        moved = [plates.at(p.turn.interpolate(u, arrival), applied, p.wave.interpolate(u, arrival), field, k)
+                 for plates, arrival in zip(self.plates, p.arrival, strict=True)]
+        reveal = None
+        if shown.rays is not None:
+            reveal = np.ones(len(shown.rays.stage), np.float32) if settled else p.forward.interpolate(u, self.stage)
+        motion = Motion(**{ps.name: m for ps, (_, m) in zip(p.sets, moved, strict=True)}, ray_reveal=reveal,
+                        wave_y=p.wave.front(u), exaggeration=k, decaying=snap.weight_decay > 0,
+                        wall=p.wall.interpolate(u))
+        return replace(shown, **{ps.name: plates for ps, (plates, _) in zip(p.sets, moved, strict=True)},
+                       motion=motion, step=snap.step, epoch=snap.epoch, loss=snap.loss)
+
+
+def cycle_frame(spec: CubeSpec, before: Snapshot, snap: Snapshot, u: float, exaggeration: float = 1.0) -> Frame:
+    """The frame at progress u of the cycle of the step that turned `before` into `snap` (a one-off: to play
+    a cycle, build its StepCycle once and ask it for every frame)."""
+    return StepCycle(spec, before, snap, exaggeration).frame(u)
 
 
 def training_frame(spec: CubeSpec, snap: Snapshot) -> Frame:
@@ -185,5 +227,4 @@ def training_frame(spec: CubeSpec, snap: Snapshot) -> Frame:
                                   (field_level(decay[ps.param_index]) * 0.5).astype(np.float32),
                                   glinting(snap, ps.param_index))
              for ps in plate_sets(spec.lattice)}
-    return replace(frame, motion=Motion(moved["reflectors"], moved["biases"], None, None,
-                                        decaying=snap.weight_decay > 0))
+    return replace(frame, motion=Motion(**moved, ray_reveal=None, wave_y=None, decaying=snap.weight_decay > 0))

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from cube_viz.anim.cycle import CYCLE, GLOW_SCALE, cycle_frame, glow_level, wave_arrival
+from cube_viz.anim.cycle import CYCLE, GLOW_SCALE, CyclePlan, StepCycle, cycle_frame, glow_level, wave_arrival
 from cube_viz.anim.easing import EASINGS, there_and_back
+from cube_viz.anim.phases import TURN
 from cube_viz.anim.storyboard import StoryboardError, interpolate_camera, load_storyboard
 from cube_viz.anim.timeline import Clip, Timeline
 from cube_viz.config import TrainConfig
 from cube_viz.scene import orient
-from cube_viz.scene.frame import CubeSpec
+from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.trainer import Trainer
 from tests.conftest import SMALL
 
@@ -192,3 +193,37 @@ def test_the_field_on_a_bias_is_torch_adamws_decay_of_it(weight_decay):
     end = cycle_frame(spec, before, after, 1.0)  # and the bias plates end on torch's new biases
     new = torch.nn.utils.parameters_to_vector(t.model.parameters()).detach().numpy()[lat.bias_param_index]
     np.testing.assert_array_equal(end.biases.weight, new)
+
+
+def test_every_entry_of_the_cycle_table_drives_its_phase(step):
+    _, spec, _, _ = step
+    plan = CyclePlan.of(spec)
+    phases = {"forward": plan.forward, "wall": plan.wall, "backward": plan.wave, "update": plan.turn,
+              "decay": plan.field, "settle": plan.settle}
+    assert {name: p.clip for name, p in phases.items()} == CYCLE  # every entry read, by the phase of its name
+    turn = CYCLE["update"]
+    t = Trainer.from_config(TrainConfig())  # the default model's four slabs too (its last turn ends at 0.84)
+    default = CyclePlan.of(CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words))
+    for arrival in plan.arrival + default.arrival:  # each plate turns for TURN from the wave's arrival: inside
+        assert turn.start <= arrival.min() and arrival.max() + TURN <= turn.end + 1e-6  # the update clip
+    assert plan.turn.own == pytest.approx(TURN)
+    wall = CYCLE["wall"]
+    assert [StepCycle(spec, *step[2:]).frame(u).motion.wall for u in (wall.start, wall.end)] == [0, 1]
+
+
+def test_a_step_cycle_builds_its_frames_once_not_per_frame(step, monkeypatch):
+    _, spec, before, after = step
+    import cube_viz.anim.cycle as cycle
+
+    calls = []
+    monkeypatch.setattr(cycle, "build_frame", lambda *a: calls.append(a) or build_frame(*a))
+    played = StepCycle(spec, before, after, 3.0)
+    assert len(calls) == 2  # the model before the step and after it
+    frames = [played.frame(u) for u in (0.0, 0.3, 0.6, 0.9, 1.0)]
+    assert len(calls) == 2
+    monkeypatch.undo()
+    for u, frame in zip((0.0, 0.3, 0.6, 0.9, 1.0), frames, strict=True):  # the same as a one-off frame
+        one_off = cycle_frame(spec, before, after, u, 3.0)
+        np.testing.assert_array_equal(frame.reflectors.theta, one_off.reflectors.theta)
+        np.testing.assert_array_equal(frame.biases.theta, one_off.biases.theta)
+        np.testing.assert_array_equal(frame.motion.biases.glint, one_off.motion.biases.glint)
