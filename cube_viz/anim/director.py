@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cube_viz.anim.cycle import CYCLE_SECONDS, cycle_frame, training_frame
+from cube_viz.anim.cycle import CYCLE_SECONDS, CyclePlan, StepCycle, training_frame
 from cube_viz.scene.frame import CubeSpec, Frame, Losses, build_frame
 from cube_viz.sim.protocol import Published
 from cube_viz.sim.snapshot import Snapshot
@@ -25,16 +25,16 @@ HISTORY = 600  # snapshots kept for scrubbing (the window's history slider)
 
 @dataclass(frozen=True)
 class Cycle:
-    """One step played slowly: the model before it, after it, and when (t) its cycle began."""
+    """One step played slowly: its cycle, precomputed when the step arrived, and when (t) it began."""
 
-    before: Snapshot
-    after: Snapshot
+    step: StepCycle
     start: float
 
 
 class Director:
     def __init__(self, spec: CubeSpec, cycle_seconds: float = CYCLE_SECONDS, history: int = HISTORY):
         self.spec, self.cycle_seconds = spec, cycle_seconds
+        self.plan = CyclePlan.of(spec)  # what every step's cycle shares: built once
         self.history: collections.deque[Snapshot] = collections.deque(maxlen=history)
         self.current: Snapshot | None = None  # the newest snapshot (damaged while knocked out)
         self.knocked: np.ndarray | None = None  # (N,) bool reflectors at 0 in `current`
@@ -61,7 +61,8 @@ class Director:
                 self.scrubbed = max(0, self.scrubbed - 1)  # the oldest drops out: stay on the one shown
             self.history.append(snapshot)
         self.current, self.knocked, self.playing = snapshot, knocked, playing
-        self.cycle = None if before is None else Cycle(before, snapshot, t)  # what was asked last wins
+        self.cycle = None if before is None else \
+            Cycle(StepCycle(self.spec, before, snapshot, self.exaggeration, self.plan), t)  # the last asked wins
 
     def receive(self, published: Published, t: float, playing: bool) -> None:
         """What the training process published, at time t (`playing`: training goes on)."""
@@ -133,8 +134,7 @@ class Director:
             frame = build_frame(self.spec, self.shown)
         elif mode == "cycle":
             u = (t - self.cycle.start) / self.cycle_seconds
-            frame = cycle_frame(self.spec, self.cycle.before, self.cycle.after, min(max(u, 0.0), 1.0),
-                                self.exaggeration)
+            frame = self.cycle.step.frame(min(max(u, 0.0), 1.0), self.exaggeration)  # a shot may change it
             if u >= 1:
                 self.cycle = None
         elif mode == "knocked":

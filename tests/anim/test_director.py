@@ -124,3 +124,20 @@ def test_hidden_waves_take_the_motion_out_and_a_selection_marks_its_plate():
     np.testing.assert_array_equal(director.marked(), director.spec.lattice.bias_positions[3])
     director.selection = ("word", 3)
     assert director.marked() is None
+
+
+def test_a_step_cycle_is_prepared_once_when_the_step_arrives(monkeypatch):
+    import cube_viz.anim.cycle as cycle
+
+    t = trainer()
+    director = Director(spec_of(t))
+    before = t.snapshot()
+    after = t.step(capture=True)
+    built = []
+    real = cycle.build_frame
+    monkeypatch.setattr(cycle, "build_frame", lambda *a: built.append(a) or real(*a))
+    director.receive(published(after, before), 0.0, playing=False)
+    assert len(built) == 2  # the models before and after the step, once
+    director.direct(exaggeration=3.0)  # a storyboard shot that begins mid-cycle exaggerates the rest of it
+    frames = [director.frame_at(s) for s in np.linspace(0, CYCLE_SECONDS * 0.9, 10)]
+    assert len(built) == 2 and frames[-1].motion.exaggeration == 3.0
