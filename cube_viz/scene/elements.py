@@ -26,8 +26,8 @@ ELEMENTS = (  # in the order they are drawn: the wall after the slabs, overlays 
     Element("slab-labels", "slab names", "T"),
     Element("hud", "HUD", "U"),
     Element("legend", "legend", "E"),
-    Element("captions", "captions"),
     Element("chart", "loss chart", "C"),
+    Element("captions", "captions"),  # after the legend and the chart, whose boxes it keeps clear of
 )
 NAMES = tuple(e.name for e in ELEMENTS)
 TOGGLES = tuple(e for e in ELEMENTS if e.key)  # in the window's panel and keys, in this order

@@ -218,11 +218,12 @@ def drawn_box(full: np.ndarray, without: np.ndarray) -> tuple[int, int, int, int
 
 
 @pytest.mark.parametrize("size", [(640, 360), (960, 540), (1920, 1080)])
-def test_the_captions_never_run_under_the_legend(size):
+def test_the_captions_never_run_under_the_legend_or_the_chart(size):
     """The lecture's widest caption beside the tallest legend (a lecture cycle with turns exaggerated and
-    weight decay on). Each text's pixels are found by rendering it again in magenta, text and backdrop (the
-    layout stays the same), and the two pixel boxes must not meet (before: at 960x540 "Step after step" lost
-    its "St" under the legend)."""
+    weight decay on) and the loss chart of a movie. Each overlay's pixels are found by rendering it again in
+    magenta (text and backdrop, or the chart's background; the layout stays the same), and no two pixel boxes
+    may meet (before: at 960x540 "Step after step" lost its "St" under the legend; the chart, new in movies,
+    sits at the captions' corner)."""
     import tomllib
     from dataclasses import replace
     from pathlib import Path
@@ -230,6 +231,7 @@ def test_the_captions_never_run_under_the_legend(size):
     from cube_viz.anim.cycle import cycle_frame
     from cube_viz.render.cube import CubeView
     from cube_viz.render.view import grab, offscreen_plotter, set_camera
+    from cube_viz.scene.frame import Losses
     from tests.conftest import SMALL
 
     board = tomllib.loads((Path(__file__).parents[2] / "assets/storyboards/lecture.toml").read_text())
@@ -238,24 +240,31 @@ def test_the_captions_never_run_under_the_legend(size):
     t = Trainer.from_config(TrainConfig(**SMALL, weight_decay=0.01))
     before, after = t.snapshot(), t.step(capture=True)
     spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    losses = Losses(np.arange(1, 201), 5 - np.linspace(0, 2, 200), 50)
     plotter = offscreen_plotter(size)
     try:
         view = CubeView(plotter, spec, text_scale=size[1] / 1080)
-        view.update(replace(cycle_frame(spec, before, after, 0.5, 4.0), caption=caption))
+        view.update(replace(cycle_frame(spec, before, after, 0.5, 4.0), caption=caption, losses=losses))
         set_camera(plotter, spec.lattice, "iso")
+        grab(plotter)  # the chart lays its axes out in its first render
         full = grab(plotter)
-        boxes = []
-        for text in (view["captions"].text, view["legend"].text):
-            prop = text.GetTextProperty()
+        boxes = {}
+        for name in ("captions", "legend"):
+            prop = view[name].text.GetTextProperty()
             colour, backdrop = prop.GetColor(), prop.GetBackgroundColor()
             prop.SetColor(1, 0, 1)
             prop.SetBackgroundColor(1, 0, 1)
-            boxes.append(drawn_box(full, grab(plotter)))
+            boxes[name] = drawn_box(full, grab(plotter))
             prop.SetColor(colour)
             prop.SetBackgroundColor(backdrop)
-        boxes = [tuple(int(v) for v in box) for box in boxes]
-        (cl, cr, ct, cb), (ll, lr, lt, lb) = boxes
-        apart = cl > lr or cr < ll or cb < lt or ct > lb
-        assert apart, f"caption box {boxes[0]} meets legend box {boxes[1]} (left, right, top, bottom) at {size}"
+        chart = view["chart"].chart
+        background, chart.chart.background_color = chart.chart.background_color, (1.0, 0.0, 1.0, 1.0)
+        boxes["chart"] = drawn_box(full, grab(plotter))
+        chart.chart.background_color = background
+        boxes = {k: tuple(int(v) for v in box) for k, box in boxes.items()}
+        for other in ("legend", "chart"):
+            (cl, cr, ct, cb), (ol, o_r, ot, ob) = boxes["captions"], boxes[other]
+            apart = cl > o_r or cr < ol or cb < ot or ct > ob
+            assert apart, f"caption box {boxes['captions']} meets {other} box {boxes[other]} (l, r, t, b) at {size}"
     finally:
         plotter.close()

@@ -17,4 +17,4 @@ from cube_viz.render.elements.wave import Wave
 
 REGISTRY = {"reflectors": PlateSet, "biases": Biases, "rays": Rays, "gel": Gel, "glass": Glass, "waves": Wave,
             "highlight": Highlight, "selection": Selection, "wall": Wall, "slab-labels": SlabLabels, "hud": Hud,
-            "legend": Legend, "captions": Captions, "chart": Chart}
+            "legend": Legend, "chart": Chart, "captions": Captions}

@@ -143,5 +143,12 @@ class Chart(Element):
     def rescale(self, text_scale: float, line_scale: float) -> None:
         self.chart.rescale(text_scale)
 
+    def box(self, renderer) -> tuple[float, float, float, float] | None:
+        """(left, right, bottom, top) in display pixels where the chart is drawn; None where it is not."""
+        if not self.chart.visible:
+            return None
+        (x, y), (w, h), (width, height) = self.chart.chart.loc, self.chart.chart.size, renderer.GetSize()
+        return x * width, (x + w) * width, y * height, (y + h) * height
+
     def _apply(self) -> None:
         self.chart.visible = self._shown and self._present
