@@ -163,5 +163,7 @@ def run_session(session: TrainingSession, commands: Callable[[], list[Command]],
             if isinstance(command, Stop):
                 return session.handle(command)
             session.handle(command)
-        time.sleep(session.advance(time.perf_counter()))
+        wait = session.advance(time.perf_counter())
+        if wait > 0:  # a sleep of 0 would still give the core away, after every step
+            time.sleep(wait)
     return None
