@@ -98,6 +98,11 @@ class Director:
         self.cycle_seconds = cycle_seconds or self.cycle_seconds
 
     @property
+    def moving(self) -> bool:
+        """Whether frames change with t alone, no new snapshot: a step's cycle plays, or a banner is up."""
+        return self.cycle is not None or self.banner is not None
+
+    @property
     def mode(self) -> str:
         if self.scrubbed is not None:
             return "history"
@@ -150,5 +155,7 @@ class Director:
             banner = f"HISTORY: step {frame.step}   (End: live)"
         elif self.banner is not None and t < self.banner[1]:
             banner = self.banner[0]
+        else:
+            self.banner = None  # its time is up: this frame is drawn without it
         return replace(frame, caption=self.caption, highlight=self.highlight, banner=banner, losses=self.losses,
                        chart_step=frame.step if mode == "history" else None)

@@ -78,8 +78,9 @@ def test_a_step_cycle_plays_for_its_length_then_shows_the_new_model():
     assert director.mode == "cycle"
     np.testing.assert_allclose(director.frame_at(0.0).reflectors.weight,  # after - its update, in float32
                                before.params.flat[director.spec.lattice.param_index], atol=1e-6)
+    assert director.moving
     end = director.frame_at(CYCLE_SECONDS)
-    assert director.mode == "paused"  # the cycle ran its course
+    assert director.mode == "paused" and not director.moving  # the cycle ran its course: nothing to redraw
     np.testing.assert_array_equal(end.reflectors.weight, after.params.flat[director.spec.lattice.param_index])
 
 
@@ -90,8 +91,8 @@ def test_each_new_epoch_is_announced_for_a_moment():
     while t.epoch == 0:
         t.step()
     director.receive(published(t.snapshot()), 5.0, playing=True)
-    assert director.frame_at(5.0).banner == "epoch 2 begins"
-    assert director.frame_at(5.0 + BANNER_SECONDS).banner is None
+    assert director.frame_at(5.0).banner == "epoch 2 begins" and director.moving  # frames change with t
+    assert director.frame_at(5.0 + BANNER_SECONDS).banner is None and not director.moving
 
 
 def test_scrubbing_shows_the_past_said_so_and_the_chart_marks_it():

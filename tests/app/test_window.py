@@ -114,8 +114,12 @@ def test_pause_stops_the_step_counter_and_step_advances_by_one(qtbot, window):
     assert window.panel.play_button.text() == "Play"
     qtbot.waitUntil(lambda: not window.published.playing, timeout=5000)  # the paused model has arrived
     paused = steps(window)
+    qtbot.waitUntil(lambda: not window.director.moving, timeout=3000)  # an epoch's banner, if any, has gone
+    qtbot.wait(100)
+    drawn = window.frames_drawn
     qtbot.wait(500)
     assert steps(window) == paused
+    assert window.frames_drawn == drawn  # a still picture is not drawn again and again
     qtbot.mouseClick(window.panel.step_button, QtCore.Qt.LeftButton)  # one step, played as a full cycle
     qtbot.waitUntil(lambda: steps(window) == paused + 1, timeout=5000)
     qtbot.wait(500)
