@@ -113,3 +113,23 @@ def test_hyperparameters_reach_the_optimizer_and_stop_writes_the_checkpoint(tmp_
     assert s.handle(Stop()) == f"checkpoint: {path} (step 1)"
     saved = torch.load(path, weights_only=True)["model_state"]
     np.testing.assert_array_equal(flat({k: v.numpy() for k, v in saved.items()}), flat(state(s)))
+
+
+def test_scrubbing_what_the_session_published_shows_that_steps_weights():
+    """The window's path: the session publishes, the director keeps the history, a scrub shows the past."""
+    from cube_viz.anim.director import Director
+    from cube_viz.scene.frame import CubeSpec
+
+    published, states = [], []
+    s = TrainingSession(dict(SMALL), None, published.append, playing=False)
+    d = Director(CubeSpec.build(s.trainer.initial_parameters(), s.trainer.dataset.vocab.words))
+    for _ in range(4):
+        s.handle(Step())
+        d.receive(published[-1], 0.0, playing=False)  # as the window does, at its wall clock
+        states.append(flat(state(s)))
+    d.scrub(1)  # the second step published
+    frame = d.frame_at(100.0)
+    lat = d.spec.lattice
+    assert frame.step == 2 and frame.banner.startswith("HISTORY")
+    np.testing.assert_array_equal(frame.reflectors.weight, states[1][lat.param_index])
+    np.testing.assert_array_equal(frame.biases.weight, states[1][lat.bias_param_index])
