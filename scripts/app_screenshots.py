@@ -9,8 +9,8 @@ Writes playing.png, paused-selected.png, history.png and help.png.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -33,7 +33,9 @@ def capture(window: QtWidgets.QMainWindow, path: Path) -> None:
 
 
 def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", nargs="?", default=".", help="folder for the PNGs (default: here)")
+    out = Path(parser.parse_args().outdir)
     out.mkdir(parents=True, exist_ok=True)
     app = QtWidgets.QApplication(["cube-viz"])
     window = CubeWindow(TrainingWorker({}, steps_per_second=120), AppOptions(size=(1600, 960)))

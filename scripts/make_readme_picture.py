@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ OUT = Path(__file__).parents[1] / "assets" / "cube.png"
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         shot = Path(tmp) / "cube-4k.png"
         subprocess.run([sys.executable, "-m", "cube_viz", "screenshot", str(shot), "--size", "3840x2160"], check=True)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import imageio.v3 as iio
 
 from cube_viz.render.snapshot_image import render_image
@@ -13,6 +15,7 @@ from tests.render.test_render import SIZE, baseline_scene
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     spec, frame = baseline_scene()
     BASELINES.mkdir(exist_ok=True)
     for camera in ("iso", "side"):

@@ -44,3 +44,16 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+# Each test's tier, by what it needs (`pytest -m "not gui"` runs without a window; pyproject.toml names them)
+GUI = ("tests/app/test_window.py",)
+RENDER = ("tests/render/", "tests/app/test_scene_commands.py", "tests/app/test_record_command.py",
+          "tests/app/test_ablate_command.py", "tests/app/test_shared_flags.py::test_hide")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        where = item.nodeid
+        tier = "gui" if where.startswith(GUI) else "render" if where.startswith(RENDER) else "pure"
+        item.add_marker(getattr(pytest.mark, tier))

@@ -38,15 +38,16 @@ def save_png(path: Path, image: np.ndarray) -> str | None:
 
 
 class WindowMovie:
-    def __init__(self):
+    def __init__(self, clock=time.perf_counter):
         self.path = unused(f"cube-viz-{time.strftime('%Y%m%d-%H%M%S')}", ".mp4")
         self.writer = MovieWriter(self.path, FPS)
-        self.start = time.perf_counter()
+        self.clock = clock  # seconds: the wall clock the movie keeps time with
+        self.start = clock()
 
     def record(self, plotter) -> None:
         """The view, as many times as the movie needs to play in real time: a frame that took 100 ms to draw
         fills three of its 30 a second. Also while paused, so that turning the cube is recorded."""
-        due = int((time.perf_counter() - self.start) * FPS) + 1 - self.writer.frames
+        due = int((self.clock() - self.start) * FPS) + 1 - self.writer.frames
         if due > 0:
             image = grab(plotter)  # renders the view, on screen too
             for _ in range(due):

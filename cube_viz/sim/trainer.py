@@ -140,7 +140,8 @@ class Trainer:
         """Trace this prompt from now on (UserError if it has no known word; the old probe stays then)."""
         self.probe_prompt, self.probe_ids, self.probe_target = self._probe(prompt)
 
-    def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (x, y) examples step `step` (0-based) trains on: a pure function of the seed and the step."""
         epoch, b = divmod(step, self.batches_per_epoch)
         if epoch != self._perm_epoch:
             g = torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
@@ -150,7 +151,7 @@ class Trainer:
 
     def step(self, capture: bool = False) -> Snapshot | None:
         """One optimizer step on the next batch. Raises Diverged (weights left at their last finite values)."""
-        x, y = self._batch(self.step_count)
+        x, y = self.batch(self.step_count)
         before = self._flat.clone()  # (P,) the divergence guard, and `updates`
         loss = nn.functional.cross_entropy(self.model(x), y)
         if not loss.item() <= MAX_FINITE_LOSS:  # also catches nan

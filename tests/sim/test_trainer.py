@@ -121,7 +121,7 @@ def test_epochs_are_full_passes_over_the_examples(small_trainer):
     t = small_trainer
     n = len(t.dataset.train_y)
     assert t.batches_per_epoch == math.ceil(n / t.config.batch_size)
-    seen = np.concatenate([t._batch(s)[1].numpy() for s in range(t.batches_per_epoch)])
+    seen = np.concatenate([t.batch(s)[1].numpy() for s in range(t.batches_per_epoch)])
     np.testing.assert_array_equal(np.sort(seen), np.sort(t.dataset.train_y))
     assert t.steps_for(t.config.replace(epochs=2.0)) == 2 * t.batches_per_epoch
 
