@@ -7,7 +7,6 @@ import pyvista as pv
 
 from cube_viz.anim.storyboard import PRESETS, CameraKey
 from cube_viz.scene.lattice import Lattice
-from cube_viz.scene.wall import WALL_SPAN
 
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
 FRAMING = 1.03  # visible half-height / bounding radius at zoom 1
@@ -60,14 +59,13 @@ def set_view(plotter: pv.Plotter, lattice: Lattice, key: CameraKey) -> None:
     d = np.array([np.sin(az) * np.cos(el), -np.cos(az) * np.cos(el), np.sin(el)])
     cam = plotter.camera
     cam.parallel_projection = True
-    focus = np.array([-0.08 * h, 0.0, 0.16 * h])  # the wall rises above the cube in most views
+    focus = np.zeros(3)  # the cube's centre: the wall is its back face
     cam.focal_point = focus
     cam.position = focus + d * 6 * h
     cam.up = (0.0, 1.0, 0.0) if abs(key.elevation) > 80 else (0.0, 0.0, 1.0)
-    # Half the visible height, from the cube-and-wall's bounding radius (not VTK's reset_camera, whose fit
-    # depends on whether the window has rendered yet): the same framing for a still and for every movie frame.
-    w = WALL_SPAN * h
-    radius = float(np.linalg.norm([w, (lattice.wall_y - lattice.front_y) / 2, w]))
+    # Half the visible height, from the cube's bounding radius (not VTK's reset_camera, whose fit depends
+    # on whether the window has rendered yet): the same framing for a still and for every movie frame.
+    radius = float(np.linalg.norm([h, (lattice.wall_y - lattice.front_y) / 2, h]))
     cam.parallel_scale = FRAMING * radius / key.zoom
     plotter.renderer.ResetCameraClippingRange()
 

@@ -22,16 +22,18 @@ COLUMNS = 16  # atlas cells per row
 LONGEST = 24  # characters: a longer word is cut short with an ellipsis rather than shrink every word
 SPOTLIGHT = 1.8  # the top guess and the true word are repeated this much larger over the wall, for a hall
 OUTLINE = 4  # atlas pixels of dark outline around the glyphs, as in subtitles: words read over the busy cube
+BOX = 204  # the alpha of each word's dark label behind its glyphs: the cube shows through it only faintly
 
 
 def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, 4) uint8 atlas, word i in cell (i // COLUMNS, i % COLUMNS) from the top left, each word
-    left-aligned in its cell: white glyphs in a black outline, alpha the coverage of both (the tint colours
-    the glyphs and leaves the outline black); and each word's width in pixels with its outline and 2 of
-    margin each side (V,).
+    left-aligned in its cell: white glyphs in a black outline on a dark label (alpha the glyphs' and outline's
+    coverage, at least BOX over the word's width; the tint colours the glyphs and leaves the rest black); and
+    each word's width in pixels with its outline and 2 of margin each side (V,).
 
     One bold font size for every word, the largest that fits the widest word (so "a" and "the" share a letter
-    height); bold strokes stay solid when a 4K atlas cell shrinks to a 1080p wall cell.
+    height), twice that for a lone punctuation mark; bold strokes stay solid when a 4K atlas cell shrinks to a
+    1080p wall cell.
     """
     from matplotlib import font_manager
     from PIL import Image, ImageDraw, ImageFont
@@ -40,17 +42,23 @@ def word_atlas(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
     probe = ImageFont.truetype(path, 100)
     widest = max(probe.getlength(w) for w in words)
-    font = ImageFont.truetype(path, max(1, min(44, int(100 * 0.96 * (CELL[0] - 2 * OUTLINE) / widest))))
+    size = max(1, min(44, int(100 * 0.96 * (CELL[0] - 2 * OUTLINE) / widest)))
+    font, mark = ImageFont.truetype(path, size), ImageFont.truetype(path, min(60, 2 * size))
+    fonts = [mark if len(w) == 1 and not w.isalnum() else font for w in words]  # "." would be a speck
     rows = math.ceil(len(words) / COLUMNS)
     glyphs, ink = (Image.new("L", (COLUMNS * CELL[0], rows * CELL[1]), 0) for _ in range(2))
     for layer, stroke in ((glyphs, 0), (ink, OUTLINE)):
         draw = ImageDraw.Draw(layer)
-        for i, word in enumerate(words):
+        for i, (word, f) in enumerate(zip(words, fonts, strict=True)):
             r, c = divmod(i, COLUMNS)
-            draw.text((c * CELL[0] + 2 + OUTLINE, r * CELL[1] + CELL[1] / 2), word, fill=255, font=font, anchor="lm",
+            draw.text((c * CELL[0] + 2 + OUTLINE, r * CELL[1] + CELL[1] / 2), word, fill=255, font=f, anchor="lm",
                       stroke_width=stroke, stroke_fill=255)
     image = np.dstack([np.asarray(glyphs)] * 3 + [np.asarray(ink)])
-    widths = np.array([font.getlength(w) + 4 + 2 * OUTLINE for w in words])
+    widths = np.array([f.getlength(w) + 4 + 2 * OUTLINE for w, f in zip(words, fonts, strict=True)])
+    for i, width in enumerate(widths):  # each word on its dark label: alpha at least BOX over its width
+        r, c = divmod(i, COLUMNS)
+        label = image[r * CELL[1]:(r + 1) * CELL[1], c * CELL[0]:c * CELL[0] + int(np.ceil(width)), 3]
+        np.maximum(label, BOX, out=label)
     return image, widths
 
 

@@ -1,10 +1,14 @@
-"""Where every weight sits: slabs along the light's path, one reflector per weight, pitch 1 everywhere.
+"""Where every weight sits: a glass cube that holds the whole model, one reflector per weight.
 
-Axes: light travels along +y (input face at small y, word wall at large y); x runs across a slab
-(columns = input units), z runs up it (rows = output units, row 0 at the top). A weight matrix of
-R rows x C cols is one slab; slabs with more than `tile_rows` rows are folded into tiles of
-`tile_rows` rows laid out in a near-square grid (gap of one pitch), so every reflector's
-(layer, row, col) stays recoverable from its position.
+Axes: light travels along +y from the cube's front face (front_y, where the prompt's words enter) to its
+back face (wall_y, the wall of words); x runs across a slab (columns = input units, column 0 at the left),
+z runs up it (rows = output units, row 0 at the top). An R x C weight matrix is one slab, folded so that
+it is about as wide as high: a tall matrix (R > C) into k = round(sqrt(R / C)) bands of ceil(R / k) rows
+placed side by side left to right, a wide one (C > R) into k bands of ceil(C / k) columns stacked top to
+bottom, one pitch apart; so every reflector's (layer, row, col) stays recoverable from its position. The
+largest slab sets the cube (it fills FILL of the cross-section at pitch 1); every other slab is spaced out
+to fill as much (its pitch up to MAX_PITCH, its plates as much larger). The slabs stand at even depths:
+as far from each other as the first from the front face and the last from the wall.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cube_viz.sim.snapshot import Layout
+
+FILL = 0.9  # share of the cube's cross-section a slab spans
+MAX_PITCH = 16.0  # how far a small slab may be spaced out to fill it (its plates as much larger)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Slab:
     bias: slice | None  # its biases' span in the bias arrays
     weight_offset: int  # start of the weight matrix in params.flat
     bias_offset: int | None  # start of the bias vector in params.flat
+    pitch: float = 1.0  # distance between neighbouring plates of this slab (the largest slab's: 1)
 
 
 @dataclass(frozen=True)
@@ -44,9 +52,11 @@ class Lattice:
     bias_row: np.ndarray  # (M,) int32
     bias_param_index: np.ndarray  # (M,) int64
     nodes: tuple[np.ndarray, ...]  # per slab (rows, 3): where output unit j's light leaves (centre of row j)
-    half_width: float  # the slabs fit in |x|, |z| <= half_width
-    front_y: float  # the input face
-    wall_y: float  # the output wall
+    half_width: float  # the cube's half size: everything fits in |x|, |z| <= half_width
+    front_y: float  # the cube's front face, where the input enters
+    wall_y: float  # its back face, the wall of words
+    pitch: np.ndarray  # (N,) float32 each reflector's slab pitch (its plate is as much larger)
+    bias_pitch: np.ndarray  # (M,) float32
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -63,43 +73,46 @@ def slab_names(layout: Layout) -> list[str]:
     return [name.removesuffix(".weight") for name, shape in layout if name.endswith(".weight") and len(shape) == 2]
 
 
-def tile_grid(rows: int, cols: int, tile_rows: int) -> tuple[int, int]:
-    """(tile rows, tile cols) of the most nearly square arrangement of ceil(rows / tile_rows) tiles."""
-    n = math.ceil(rows / tile_rows)
-    height = min(rows, tile_rows)
-    best = min(range(1, n + 1), key=lambda gc: abs(math.log((gc * (cols + 1)) / (math.ceil(n / gc) * (height + 1)))))
-    return math.ceil(n / best), best
-
-
-def unit_grid(rows: int, cols: int, tile_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Slab-local (x, z) of every (row, col), row-major: x (R*C,), z (R*C,), centred on 0."""
-    height = min(rows, tile_rows)
-    _, gc = tile_grid(rows, cols, tile_rows)
+def fold(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Slab-local (x, z) at pitch 1 of every (row, col), row-major: x (R*C,), z (R*C,), centred on 0."""
     r, c = np.divmod(np.arange(rows * cols), cols)
-    tile, rr = np.divmod(r, tile_rows)
-    ti, tj = np.divmod(tile, gc)
-    x = tj * (cols + 1) + c
-    z = -(ti * (height + 1) + rr)
+    if rows >= cols:  # bands of rows, side by side
+        per = math.ceil(rows / max(1, round(math.sqrt(rows / cols))))
+        band, r = np.divmod(r, per)
+        x, z = band * (cols + 1) + c, -r
+    else:  # bands of columns, stacked
+        per = math.ceil(cols / max(1, round(math.sqrt(cols / rows))))
+        band, c = np.divmod(c, per)
+        x, z = c, -(band * (rows + 1) + r)
+    x, z = x.astype(np.float64), z.astype(np.float64)
     return x - (x.max() + x.min()) / 2, z - (z.max() + z.min()) / 2
 
 
-def build_lattice(layout: Layout, tile_rows: int = 64) -> Lattice:
+def extent(x: np.ndarray, z: np.ndarray) -> float:
+    """The larger of a folded slab's width and height, plates included (pitch 1)."""
+    return float(max(np.ptp(x), np.ptp(z)) + 1)
+
+
+def build_lattice(layout: Layout) -> Lattice:
     shapes = dict(layout)
     offsets, offset = {}, 0
     for name, shape in layout:
         offsets[name] = offset
         offset += math.prod(shape)
     names = slab_names(layout)
-    grids = [unit_grid(*shapes[f"{n}.weight"], tile_rows) for n in names]
-    half = max(max(np.abs(x).max(), np.abs(z).max()) for x, z in grids) + 1.0
-    gap = 2 * half / max(1, len(names) - 1) if len(names) > 1 else 2 * half  # slabs span a cube's depth
-    pos, layer, row, col, pidx = [], [], [], [], []
-    bpos, blayer, brow, bpidx = [], [], [], []
+    grids = [fold(*shapes[f"{n}.weight"]) for n in names]
+    largest = max(extent(x, z) for x, z in grids)
+    half = largest / (2 * FILL)  # the cube's half size
+    gap = 2 * half / (len(names) + 1)  # slabs at even depths between the front face and the wall
+    pos, layer, row, col, pidx, pitches = [], [], [], [], [], []
+    bpos, blayer, brow, bpidx, bpitches = [], [], [], [], []
     slabs, nodes, n_w, n_b = [], [], 0, 0
     for li, (name, (x, z)) in enumerate(zip(names, grids, strict=True)):
         rows, cols = shapes[f"{name}.weight"]
-        y = float(-half + li * gap)
-        pos.append(np.stack([x, np.full_like(x, y), z], axis=1))
+        y = float(-half + (li + 1) * gap)
+        pitch = min(MAX_PITCH, largest / extent(x, z))
+        pos.append(np.stack([x * pitch, np.full_like(x, y), z * pitch], axis=1))
+        pitches.append(np.full(rows * cols, pitch))
         r, c = np.divmod(np.arange(rows * cols), cols)
         layer.append(np.full(rows * cols, li))
         row.append(r)
@@ -110,13 +123,14 @@ def build_lattice(layout: Layout, tile_rows: int = 64) -> Lattice:
         bias_name = f"{name}.bias"
         has_bias = bias_name in shapes
         if has_bias:
-            bpos.append(node + np.array([0.0, -1.0, 0.0]))  # one pitch in front of the slab
+            bpos.append(node + np.array([0.0, -pitch, 0.0]))  # one pitch in front of the slab
+            bpitches.append(np.full(rows, pitch))
             blayer.append(np.full(rows, li))
             brow.append(np.arange(rows))
             bpidx.append(offsets[bias_name] + np.arange(rows))
         slabs.append(Slab(name, rows, cols, y, slice(n_w, n_w + rows * cols),
                           slice(n_b, n_b + rows) if has_bias else None, offsets[f"{name}.weight"],
-                          offsets[bias_name] if has_bias else None))
+                          offsets[bias_name] if has_bias else None, float(pitch)))
         n_w += rows * cols
         n_b += rows if has_bias else 0
 
@@ -131,5 +145,5 @@ def build_lattice(layout: Layout, tile_rows: int = 64) -> Lattice:
         bias_positions=cat(bpos, np.float32) if bpos else np.zeros((0, 3), np.float32),
         bias_layer=cat(blayer, np.int32), bias_row=cat(brow, np.int32), bias_param_index=cat(bpidx, np.int64),
         nodes=tuple(n.astype(np.float32) for n in nodes), half_width=float(half),
-        front_y=float(-half - gap / 2), wall_y=float(half + gap / 2),
+        front_y=float(-half), wall_y=float(half), pitch=cat(pitches, np.float32), bias_pitch=cat(bpitches, np.float32),
     )

@@ -41,17 +41,19 @@ def normals(theta: np.ndarray) -> np.ndarray:
     return n
 
 
-def plate_corners(centres: np.ndarray, theta: np.ndarray, side: float) -> np.ndarray:
-    """(4N, 3) float32 corners of square plates of `side` around centres (N, 3), facing normals(theta).
+def plate_corners(centres: np.ndarray, theta: np.ndarray, side: float | np.ndarray) -> np.ndarray:
+    """(4N, 3) float32 corners of square plates of `side` (one for all, or (N,)) around centres (N, 3),
+    facing normals(theta).
 
     The plate spans x (the tilt axis) and (0, sin theta, cos theta); corners go counter-clockwise seen
     from the normal's side, so a renderer's facet normal is the reflector's normal.
     """
-    h = np.float32(side / 2)
-    along_up = np.array([-h, -h, h, h], np.float32)  # (4,) each corner's offset along up = (0, sin, cos)
+    h = np.asarray(side, np.float32).reshape(-1, 1) / 2  # (N or 1, 1) half sides
+    along_x = np.array([-1, 1, 1, -1], np.float32) * h  # (N or 1, 4) each corner's offset along x, the tilt axis
+    along_up = np.array([-1, -1, 1, 1], np.float32) * h  # ... and along up = (0, sin theta, cos theta)
     theta = np.asarray(theta, np.float32)
     corners = np.empty((theta.size, 4, 3), np.float32)  # written per axis: no (N, 4, 3) temporaries
-    corners[:, :, 0] = centres[:, 0, None] + np.array([-h, h, h, -h], np.float32)  # along x, the tilt axis
+    corners[:, :, 0] = centres[:, 0, None] + along_x
     corners[:, :, 1] = centres[:, 1, None] + along_up * np.sin(theta)[:, None]
     corners[:, :, 2] = centres[:, 2, None] + along_up * np.cos(theta)[:, None]
     return corners.reshape(-1, 3)

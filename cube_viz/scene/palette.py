@@ -37,16 +37,16 @@ def rays(contribution: np.ndarray, intensity: np.ndarray, floor: float = 0.12) -
 
 
 def words(brightness: np.ndarray, top: int | None, target: int | None) -> np.ndarray:
-    """(V, 4) uint8 word colours: warm white with brightness as alpha (the light a word gives, from faint to
-    full); the top word gold and opaque, the target green and at least 0.6 bright."""
+    """(V, 4) uint8 word colours, opaque: warm white scaled by brightness (the light a word gives, from the
+    floor to full); the top word gold, the target green, both at full light. Each word keeps its dark label
+    (the atlas's box), so the faintest still reads over the cube."""
     light = np.clip(brightness, 0.0, 1.0)
-    rgba = np.empty((len(light), 4), np.float32)
-    rgba[:, :3] = WORD
-    rgba[:, 3] = 255 * light
+    rgba = np.full((len(light), 4), 255, np.float32)
+    rgba[:, :3] = WORD * light[:, None]
     if target is not None:
-        rgba[target] = (*TARGET_WORD, 255 * max(float(light[target]), 0.6))
+        rgba[target, :3] = TARGET_WORD
     if top is not None:
-        rgba[top] = (*TOP_WORD, 255)
+        rgba[top, :3] = TOP_WORD
     return rgba.astype(np.uint8)
 
 

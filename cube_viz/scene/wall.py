@@ -1,4 +1,4 @@
-"""The output wall: every vocabulary word on a grid behind the last slab, lit by its probability."""
+"""The output wall: every vocabulary word on a grid on the cube's back face, lit by its probability."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 
 from cube_viz.scene.lattice import Lattice
 
-WALL_SPAN = 1.4  # wall half-size / slab half-size
-FLOOR = 0.33  # brightness of a word with probability 0: faint but readable
+WALL_SPAN = 0.97  # the wall's half size / the cube's: the back face, with a margin inside its edges
+FLOOR = 0.6  # brightness of a word with probability 0: faint but readable from the back of a hall
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class WallLayout:
 
 
 def wall_layout(lattice: Lattice, n_words: int) -> WallLayout:
-    """Words in reading order (id 0 top-left) on a grid of about 4x more rows than columns, wider than the cube."""
+    """Words in reading order (id 0 top-left) on a grid of about 4x more rows than columns, on the back face."""
     columns = max(1, round(math.sqrt(n_words / 4)))
     rows = math.ceil(n_words / columns)
     half = WALL_SPAN * lattice.half_width

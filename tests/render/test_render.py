@@ -100,9 +100,10 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         order = np.argsort(-probs, kind="stable")
         assert (rgba[order[0], :3] == palette.TOP_WORD).all() and rgba[order[0], 3] == 255
         rest = [i for i in order[1:] if i != frame.target_id]
-        alpha = rgba[rest, 3].astype(int)
-        assert (np.diff(alpha) <= 1).all()  # never brighter than a likelier word (1 for uint8 rounding)
-        assert alpha[0] > alpha[-1] > 0  # graded, and the least likely word still faintly lit
+        light = rgba[rest, :3].astype(int).sum(axis=1)  # the glyphs' light (every word opaque on its label)
+        assert (rgba[:, 3] == 255).all()
+        assert (np.diff(light) <= 3).all()  # never brighter than a likelier word (1 a channel for uint8 rounding)
+        assert light[0] > light[-1] >= 0.45 * palette.WORD.sum()  # graded, and the least likely word still lit
         # the likeliest word again, larger, over the wall: its cell's texture, centre and colour
         from cube_viz.render.words import SPOTLIGHT
 

@@ -1,5 +1,7 @@
 """The scene's numbers checked against the model's tensors (torch as the oracle), not against the mapping code."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +9,7 @@ import torch
 from cube_viz.config import TrainConfig
 from cube_viz.scene import orient
 from cube_viz.scene.frame import CubeSpec, build_frame
-from cube_viz.scene.lattice import build_lattice, unit_grid
+from cube_viz.scene.lattice import build_lattice, fold
 from cube_viz.scene.rays import ray_count
 from cube_viz.sim.trainer import Trainer
 
@@ -53,22 +55,60 @@ def test_reflector_values_are_the_model_weights_by_layer_row_col(trained):
     assert frame.reflectors.grad.any()
 
 
-def test_lattice_pitch_is_one_everywhere_and_positions_are_unique(trained):
+def test_neighbouring_plates_are_one_slab_pitch_apart_and_positions_are_unique(trained):
     _, spec, _ = trained
     lat = spec.lattice
     assert len(np.unique(lat.positions, axis=0)) == len(lat.positions)
     for slab in lat.slabs:
         p = lat.positions[slab.weights].reshape(slab.rows, slab.cols, 3)
-        if slab.cols > 1:  # neighbours along a row are one pitch apart
-            np.testing.assert_allclose(np.linalg.norm(np.diff(p, axis=1), axis=2), 1.0)
+        if slab.cols > 1:  # neighbours along a row are one pitch apart (farther only across a fold)
+            d = np.linalg.norm(np.diff(p, axis=1), axis=2)
+            np.testing.assert_allclose(np.median(d), slab.pitch, rtol=1e-5)
+            assert d.min() >= slab.pitch * (1 - 1e-5)
         assert np.all(p[..., 1] == slab.y)
 
 
-def test_long_slabs_fold_into_tiles_that_keep_row_and_col():
-    x, z = unit_grid(rows=256, cols=64, tile_rows=64)
-    grid = {(float(a), float(b)) for a, b in zip(x, z, strict=True)}
-    assert len(grid) == 256 * 64
-    assert np.ptp(x) < 2 * 64 + 2 and np.ptp(z) < 2 * 64 + 2  # 4 tiles in a 2 x 2 square, not one long strip
+def mlp_layout(hidden: tuple[int, ...], vocab: int = 256, context: int = 4, embed: int = 16):
+    """The parameter shapes of the next-word MLP for these flags (what build_lattice is given)."""
+    widths = [context * embed, *hidden]
+    layout = [("embed.weight", (vocab, embed))]
+    for i, (a, b) in enumerate(itertools.pairwise(widths)):
+        layout += [(f"hidden.{i}.weight", (b, a)), (f"hidden.{i}.bias", (b,))]
+    return tuple(layout + [("out.weight", (vocab, widths[-1])), ("out.bias", (vocab,))])
+
+
+@pytest.mark.parametrize("hidden", [(8,), (64, 64), (1024, 1024)])
+def test_every_slab_fills_the_cube_in_order_and_keeps_inside_it(hidden):
+    """From --hidden 8 to ~1.6M weights: the slabs stand inside the glass at even depths, front to back in
+    the light's order, each folded about as wide as high (no sliver) and filling most of the cross-section,
+    the wall the cube's back face."""
+    lat = build_lattice(mlp_layout(hidden))
+    h = lat.half_width
+    ys = [s.y for s in lat.slabs]
+    gaps = np.diff([lat.front_y, *ys, lat.wall_y])
+    np.testing.assert_allclose(gaps, gaps[0], rtol=1e-6)  # evenly spaced, front face to wall
+    assert lat.wall_y - lat.front_y == pytest.approx(2 * h)  # a cube
+    for slab in lat.slabs:
+        p = lat.positions[slab.weights]
+        half_plate = 0.62 * slab.pitch / 2
+        assert np.abs(p[:, [0, 2]]).max() + half_plate <= h  # inside the glass
+        width, height = np.ptp(p[:, 0]) + slab.pitch, np.ptp(p[:, 2]) + slab.pitch
+        assert 1 / 1.6 < width / height < 1.6, (slab.name, width, height)  # folded about square
+        assert max(width, height) > 0.5 * 2 * h, slab.name  # fills the cross-section, not a speck or a sliver
+    bias_y = lat.bias_positions[:, 1]
+    assert np.all((bias_y > lat.front_y) & (bias_y < lat.wall_y))
+
+
+def test_a_fold_keeps_every_row_and_col_in_its_own_place():
+    for rows, cols in ((256, 64), (64, 1024), (256, 16), (8, 64)):
+        x, z = fold(rows, cols)
+        assert len({(float(a), float(b)) for a, b in zip(x, z, strict=True)}) == rows * cols
+        r, c = np.divmod(np.arange(rows * cols), cols)
+        first = (r == 0) & (c == 0)
+        assert x[first] == x.min() and z[first] == z.max()  # row 0, col 0 at the top left
+        row = r == 1  # along a row, column c + 1 sits one pitch right of column c, but where a fold begins
+        dx, dz = np.diff(x[row]), np.diff(z[row])
+        assert np.all((dx == 1) & (dz == 0) | (dz != 0)) and np.sum(dz != 0) < cols / 8
 
 
 def test_normals_are_unit_and_strictly_monotone_in_the_weight(trained):

@@ -7,14 +7,13 @@ import pyvista as pv
 from cube_viz.render.elements.base import Element
 
 EDGE_WIDTH = 1.5
-PAD = 2.0  # lattice pitches between the outermost plates and the glass
 
 
 def shell_bounds(spec) -> tuple[float, ...]:
-    """(xmin, xmax, ymin, ymax, zmin, zmax) of the glass: the lattice, padded, from the front face to the wall."""
+    """(xmin, xmax, ymin, ymax, zmin, zmax) of the glass: the cube, from the front face to the wall."""
     lat = spec.lattice
     h = lat.half_width
-    return (-h - PAD, h + PAD, lat.front_y, lat.wall_y + PAD, -h - PAD, h + PAD)
+    return (-h, h, lat.front_y, lat.wall_y, -h, h)
 
 
 class Glass(Element):

@@ -10,11 +10,11 @@ from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import Frame
 from cube_viz.scene.orient import TONE_RANGE
 
-PLATE = 0.62  # plate side, in lattice pitches: gaps keep the slabs see-through
+PLATE = 0.62  # plate side, in its slab's pitches: gaps keep the slabs see-through
 BIAS_PLATE = 0.45
 
 
-def plate_mesh(centres: np.ndarray, side: float) -> pv.PolyData:
+def plate_mesh(centres: np.ndarray, side: np.ndarray) -> pv.PolyData:
     """One quad per plate (cell i = plate i), moved in place each frame.
 
     Measured on software GL at 1280x720 (scripts/bench_scene.py): 29k plates as one plain mesh render
@@ -39,13 +39,14 @@ class PlateSet(Element):
         super().__init__(plotter, spec, built)
         lat = spec.lattice
         self.centres = lat.positions if self.kind == "reflectors" else lat.bias_positions
-        self.mesh = plate_mesh(self.centres, self.side)
+        self.sides = self.side * (lat.pitch if self.kind == "reflectors" else lat.bias_pitch)  # (N,)
+        self.mesh = plate_mesh(self.centres, self.sides)
         self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, ambient=0.35, diffuse=0.75, specular=0.25,
                                   specular_power=30, name=self.kind))
 
     def update(self, frame: Frame) -> None:
         plates = getattr(frame, self.kind)
-        self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, self.side)
+        self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, self.sides)
         rgb = palette.diverging(plates.tone, TONE_RANGE)
         if frame.motion is not None:  # the same glow, field and glint for reflectors and biases
             light = getattr(frame.motion, self.kind)

@@ -25,7 +25,7 @@ class SlabLabels(Element):
             actor.SetInput(slab_title(slab.name))
             position = actor.GetPositionCoordinate()
             position.SetCoordinateSystemToWorld()
-            position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 6.0)
+            position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 3.0 * slab.pitch)  # above the slab, in the cube
             prop = actor.GetTextProperty()
             prop.SetColor(pv.Color("#e8eefc").float_rgb)
             prop.BoldOn()

@@ -15,7 +15,7 @@ class Wave(Element):
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
         lat = spec.lattice
-        side = 2 * lat.half_width + 4
+        side = 2 * lat.half_width
         self.mesh = pv.Plane(center=(0, lat.wall_y, 0), direction=(0, 1, 0), i_size=side, j_size=side)
         self.add(plotter.add_mesh(self.mesh, color="#ffd75e", opacity=0.07, show_edges=True, edge_color="#ffe9a0",
                                   lighting=False, name="wave"))

@@ -1,0 +1,82 @@
+"""The wall can be read in a hall: it is the cube's back face, and every word, the faintest too, stands out
+from what is drawn around it."""
+
+import numpy as np
+import pytest
+
+from cube_viz.config import TrainConfig
+from cube_viz.scene.frame import CubeSpec, build_frame
+from cube_viz.sim.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def scene():
+    t = Trainer.from_config(TrainConfig(seed=1))
+    for _ in range(200):
+        t.step()
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    return spec, build_frame(spec, t.snapshot())
+
+
+def test_the_wall_is_the_cubes_back_face(scene):
+    from cube_viz.render.export import scene_blocks
+
+    blocks = scene_blocks(*scene)
+    xmin, xmax, ymin, ymax, zmin, zmax = blocks["cube"].bounds
+    wall = np.asarray(blocks["wall"].points)
+    assert np.allclose(wall[:, 1], ymax)  # on the back face
+    assert wall[:, 0].min() > xmin and wall[:, 0].max() < xmax and wall[:, 2].min() > zmin and wall[:, 2].max() < zmax
+    spread = (np.ptp(wall[:, 0]) / (xmax - xmin), np.ptp(wall[:, 2]) / (zmax - zmin))
+    assert min(spread) > 0.75  # and it fills that face
+    plates = np.asarray(blocks["reflectors"].points)
+    assert plates[:, 1].max() < ymax and plates[:, 1].min() > ymin  # every slab in front of it, inside the glass
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Relative luminance (WCAG) of sRGB pixels (..., 3) uint8."""
+    c = rgb.astype(np.float64) / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
+@pytest.mark.parametrize("camera", ["front", "iso"])
+def test_every_word_stands_out_from_its_background_at_1080p(scene, camera):
+    """Each word's cell on screen: its glyphs (the brightest twentieth of the cell's pixels) against the rest
+    (the darkest half), as a WCAG contrast ratio, for every word of the vocabulary; 3:1 is the floor for
+    large text. Before the words had labels, a faint word was a third-opaque glyph over the plates."""
+    import vtk
+
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.snapshot_image import render_image
+    from cube_viz.render.view import offscreen_plotter, set_camera
+
+    spec, frame = scene
+    size = (1920, 1080)
+    image = render_image(spec, frame, size, camera)[..., :3]
+    plotter = offscreen_plotter(size)  # the same camera, to find each word's cell on screen
+    try:
+        view = CubeView(plotter, spec)
+        set_camera(plotter, spec.lattice, camera)
+        plotter.render()
+        corners = np.asarray(view["wall"].words.points).reshape(-1, 4, 3)
+        coordinate = vtk.vtkCoordinate()
+        coordinate.SetCoordinateSystemToWorld()
+        ratios = []
+        for quad in corners:
+            xy = []
+            for point in quad:
+                coordinate.SetValue(*point)
+                xy.append(coordinate.GetComputedDoubleDisplayValue(plotter.renderer))
+            xy = np.array(xy)
+            (x0, y0), (x1, y1) = np.floor(xy.min(axis=0)).astype(int), np.ceil(xy.max(axis=0)).astype(int)
+            cell = image[size[1] - y1:size[1] - y0, x0:x1].reshape(-1, 3)  # display y runs up, rows down
+            lum = np.sort(luminance(cell))
+            glyph, ground = lum[-max(1, len(lum) // 20):].mean(), lum[: len(lum) // 2].mean()
+            ratios.append((glyph + 0.05) / (ground + 0.05))
+    finally:
+        plotter.close()
+    ratios = np.array(ratios)
+    faintest = int(np.argmin(frame.probs))
+    assert ratios[faintest] >= 3, f"the least likely word, {spec.vocab[faintest]!r}: {ratios[faintest]:.2f}"
+    worst = int(np.argmin(ratios))
+    assert ratios.min() >= 3, f"{spec.vocab[worst]!r} at contrast {ratios[worst]:.2f} ({camera})"
