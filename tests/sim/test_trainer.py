@@ -5,9 +5,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional as F
 
 from cube_viz.config import TrainConfig
-from cube_viz.sim.model import build_model
+from cube_viz.sim.model import NextWordMLP, build_model
 from cube_viz.sim.snapshot import Snapshot, Tensors
 from cube_viz.sim.trainer import Trainer
 from tests.conftest import SMALL
@@ -139,3 +140,25 @@ def test_default_training_learns_well_below_unigram_entropy():
     for _ in range(600):
         t.step()
     assert t.evaluate().loss <= 0.65 * t.dataset.unigram_entropy
+
+
+@pytest.mark.parametrize("optimizer, torch_optimizer", [("adam", torch.optim.AdamW), ("sgd", torch.optim.SGD)])
+def test_steps_equal_torchs_own_optimizer_with_weight_decay(optimizer, torch_optimizer):
+    """`adam` is AdamW (decay decoupled from the gradient), `sgd` plain SGD: torch's optimizers on a separate copy
+    of the model, fed the same batches, must land on the same weights step after step (moments included)."""
+    lr, wd = 0.05, 0.1
+    t = Trainer.from_config(TrainConfig(**SMALL, optimizer=optimizer, lr=lr, weight_decay=wd))
+    c = t.config
+    reference = NextWordMLP(len(t.dataset.vocab), c.context, c.embed, c.hidden, c.activation)
+    reference.load_state_dict(t.model.state_dict())  # own tensors: nothing shared with the trainer's flat buffer
+    opt = torch_optimizer(reference.parameters(), lr=lr, weight_decay=wd)
+    for _ in range(4):
+        x, y = t._batch(t.step_count)
+        opt.zero_grad()
+        F.cross_entropy(reference(x), y).backward()
+        opt.step()
+        t.step()
+        for name, p in reference.state_dict().items():
+            np.testing.assert_allclose(t.model.state_dict()[name].numpy(), p.numpy(), rtol=1e-6, atol=1e-8,
+                                       err_msg=f"{name} after step {t.step_count}")
+
