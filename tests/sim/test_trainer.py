@@ -8,6 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from cube_viz.config import TrainConfig
+from cube_viz.errors import Diverged
 from cube_viz.sim.model import NextWordMLP, build_model
 from cube_viz.sim.snapshot import Snapshot, Tensors
 from cube_viz.sim.trainer import Trainer
@@ -161,4 +162,25 @@ def test_steps_equal_torchs_own_optimizer_with_weight_decay(optimizer, torch_opt
         for name, p in reference.state_dict().items():
             np.testing.assert_allclose(t.model.state_dict()[name].numpy(), p.numpy(), rtol=1e-6, atol=1e-8,
                                        err_msg=f"{name} after step {t.step_count}")
+
+
+def test_weights_that_turn_non_finite_are_restored_to_the_last_finite_ones():
+    t = Trainer.from_config(TrainConfig(**SMALL, optimizer="sgd", lr=1e-3, weight_decay=10.0))
+    for _ in range(3):
+        t.step()
+    kept = {k: v.clone() for k, v in t.model.state_dict().items()}  # the weights of step 3
+    for group in t.optimizer.param_groups:  # w - lr * (g + 10 w): past float32's max (3.4e38) for |w| > 0.12
+        group["lr"] = 3e38
+    with pytest.raises(Diverged) as caught:
+        t.step()
+    assert caught.value.step == 4
+    assert math.isfinite(caught.value.loss)  # the loss of step 4 was finite: only the weights went past float32
+    for name, value in t.model.state_dict().items():
+        assert torch.equal(value, kept[name]), name
+    assert t.step_count == 3 and len(t.history) == 3
+    for group in t.optimizer.param_groups:  # the restored weights are still the ones the optimizer trains
+        group["lr"] = 1e-3
+    t.step()
+    assert t.step_count == 4 and not torch.equal(t.model.embed.weight, kept["embed.weight"])
+    assert all(torch.isfinite(v).all() for v in t.model.state_dict().values())
 
