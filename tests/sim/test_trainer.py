@@ -184,3 +184,32 @@ def test_weights_that_turn_non_finite_are_restored_to_the_last_finite_ones():
     assert t.step_count == 4 and not torch.equal(t.model.embed.weight, kept["embed.weight"])
     assert all(torch.isfinite(v).all() for v in t.model.state_dict().values())
 
+
+@pytest.mark.parametrize("activation, function", [("tanh", torch.tanh), ("relu", F.relu), ("gelu", F.gelu),
+                                                  ("sigmoid", torch.sigmoid)])
+def test_every_activation_is_torchs_function_of_that_name(activation, function):
+    """Both hidden layers of the probe's trace and of the training forward pass, from the state_dict alone."""
+    t = Trainer.from_config(TrainConfig(**{**SMALL, "hidden": (16, 12)}, activation=activation))
+    s = t.step(capture=True)
+    sd = {k: v.detach() for k, v in t.model.state_dict().items()}
+
+    def forward(ids: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        h = sd["embed.weight"][ids].flatten(-2)
+        pre, post = [h], [h]
+        for i in range(2):
+            z = h @ sd[f"hidden.{i}.weight"].T + sd[f"hidden.{i}.bias"]
+            h = function(z)
+            pre.append(z)
+            post.append(h)
+        logits = h @ sd["out.weight"].T + sd["out.bias"]
+        return pre + [logits], post + [torch.softmax(logits, -1)]
+
+    pre, post = forward(torch.from_numpy(s.probe.context_ids.copy()))
+    assert len(s.probe.pre) == len(pre) == 4
+    for layer in range(4):
+        np.testing.assert_allclose(s.probe.pre[layer], pre[layer].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(s.probe.post[layer], post[layer].numpy(), rtol=1e-5, atol=1e-6)
+    assert (pre[1] < 0).any() and (pre[2] < 0).any()  # negative inputs: where relu, gelu and the rest part ways
+    x = torch.from_numpy(t.dataset.heldout_x[:64])
+    with torch.no_grad():
+        np.testing.assert_allclose(t.model(x).numpy(), forward(x)[0][-1].numpy(), rtol=1e-5, atol=1e-5)
