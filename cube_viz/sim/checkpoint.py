@@ -81,10 +81,11 @@ def resume_trainer(path: str | Path, overrides: dict) -> Trainer:
     dataset = load_dataset(text, config.context, config.max_vocab, vocab=vocab,
                            source=config.corpus or "bundled corpus")
     trainer = Trainer(config, dataset, model=model, step=int(state["step"]), history=list(state["history"]))
-    try:
-        trainer.optimizer.load_state_dict(state["optimizer_state"])
-    except (ValueError, KeyError, RuntimeError) as e:
-        raise UserError(f"checkpoint {path} has an unusable optimizer state: {str(e)[:120]}") from None
+    if config.optimizer == saved.optimizer:  # another optimizer starts fresh: the saved state is not its kind
+        try:
+            trainer.optimizer.load_state_dict(state["optimizer_state"])
+        except (ValueError, KeyError, RuntimeError) as e:
+            raise UserError(f"checkpoint {path} has an unusable optimizer state: {str(e)[:120]}") from None
     trainer.set_hyperparameters(lr=config.lr, weight_decay=config.weight_decay)
     return trainer
 

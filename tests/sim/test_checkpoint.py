@@ -125,3 +125,29 @@ def test_bad_toml_keys_are_named(tmp_path, run_cli):
     cfg.write_text("learning_rate = 0.1\n")
     code, _, err = run_cli("train", "--config", cfg)
     assert code == 2 and "learning_rate" in err
+
+
+@pytest.mark.parametrize("saved, switched, cls", [("adam", "sgd", torch.optim.SGD), ("sgd", "adam", torch.optim.AdamW)])
+def test_resume_switches_the_optimizer_and_starts_it_fresh(tmp_path, run_cli, saved, switched, cls):
+    """The saved state belongs to the other optimizer (Adam's moments mean nothing to SGD): it is dropped."""
+    from cube_viz.sim.checkpoint import resume_trainer
+
+    first = tmp_path / "first.pt"
+    assert run_cli("train", *FAST, "--optimizer", saved, "--steps", "5", "--save", first)[0] == 0
+    before = torch.load(first, weights_only=True)["model_state"]
+    trainer = resume_trainer(first, {"optimizer": switched, "lr": 0.01})
+    assert type(trainer.optimizer) is cls and trainer.config.optimizer == switched
+    assert not trainer.optimizer.state  # fresh: no moments, no step count from the other optimizer
+    reference = {n: p.clone().requires_grad_() for n, p in before.items()}  # torch's optimizer, a fresh one
+    opt = cls(reference.values(), lr=0.01, weight_decay=0.0)
+    x, y = trainer._batch(trainer.step_count)
+    loss = torch.nn.functional.cross_entropy(torch.func.functional_call(trainer.model, reference, (x,)), y)
+    loss.backward()
+    opt.step()
+    trainer.step()
+    for name, p in trainer.model.state_dict().items():
+        torch.testing.assert_close(p, reference[name].detach(), rtol=1e-6, atol=1e-8, msg=name)
+    resumed = tmp_path / "resumed.pt"
+    code, _out, err = run_cli("train", "--resume", first, "--optimizer", switched, "--steps", "2", "--save", resumed)
+    assert code == 0, err
+    assert torch.load(resumed, weights_only=True)["config"]["optimizer"] == switched
