@@ -127,6 +127,39 @@ def test_bad_toml_keys_are_named(tmp_path, run_cli):
     assert code == 2 and "learning_rate" in err
 
 
+@pytest.fixture
+def adam_checkpoint(tmp_path, run_cli):
+    path = tmp_path / "adam.pt"
+    code, _out, err = run_cli("train", *FAST, "--lr", "0.002", "--weight-decay", "0.01", "--steps", "5",
+                              "--save", path)
+    assert code == 0, err
+    return path
+
+
+@pytest.mark.parametrize("flag, key, value", [("--lr", "lr", 0.0123), ("--weight-decay", "weight_decay", 0.0456)])
+def test_resume_trains_with_a_changed_hyperparameter(tmp_path, run_cli, adam_checkpoint, flag, key, value):
+    resumed = tmp_path / "resumed.pt"
+    code, _out, err = run_cli("train", "--resume", adam_checkpoint, flag, value, "--steps", "2", "--save", resumed)
+    assert code == 0, err
+    state = torch.load(resumed, weights_only=True)
+    groups = state["optimizer_state"]["param_groups"]  # what the optimizer stepped with
+    assert [g[key] for g in groups] == [value] * len(groups) and state["config"][key] == value
+    other = {"lr": ("weight_decay", 0.01), "weight_decay": ("lr", 0.002)}[key]  # the one not given stays
+    assert [g[other[0]] for g in groups] == [other[1]] * len(groups)
+    assert state["step"] == 7
+
+
+def test_resume_trains_with_a_changed_batch_size(adam_checkpoint):
+    from cube_viz.sim.checkpoint import resume_trainer
+
+    trainer = resume_trainer(adam_checkpoint, {"batch_size": 16})
+    seen = []
+    trainer.model.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
+    trainer.step()
+    assert seen == [16] and trainer.config.batch_size == 16
+    assert trainer.batches_per_epoch == -(-len(trainer.dataset.train_y) // 16)
+
+
 @pytest.mark.parametrize("saved, switched, cls", [("adam", "sgd", torch.optim.SGD), ("sgd", "adam", torch.optim.AdamW)])
 def test_resume_switches_the_optimizer_and_starts_it_fresh(tmp_path, run_cli, saved, switched, cls):
     """The saved state belongs to the other optimizer (Adam's moments mean nothing to SGD): it is dropped."""
