@@ -136,6 +136,34 @@ def test_tilt_scale_is_fixed_at_the_start_of_the_run(trained):
     assert spec.scales[out.weight_offset] == pytest.approx(orient.SCALE_STDS * init["out.weight"].std(), rel=1e-5)
 
 
+def test_tilt_scale_is_3_std_of_a_fresh_torch_models_initial_values():
+    """README: s = 3 x the standard deviation of that parameter's initial values, fixed for the run: after
+    training, the scale of the window (RunInfo) and of screenshots still comes from the seed's fresh model."""
+    from cube_viz.sim.model import NextWordMLP
+    from cube_viz.sim.session import TrainingSession
+    from tests.conftest import SMALL
+
+    overrides = {**SMALL, "lr": 0.05, "seed": 7}
+    session = TrainingSession(overrides, None, lambda published: None, playing=False)
+    t = session.trainer
+    for _ in range(20):
+        t.step()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(7)
+        fresh = NextWordMLP(len(t.dataset.vocab), t.config.context, t.config.embed, t.config.hidden,
+                            t.config.activation)
+    vocab = t.dataset.vocab.words
+    for spec in (CubeSpec.build(t.initial_parameters(), vocab), CubeSpec.build(session.info.initial, vocab)):
+        offset, moved = 0, 0.0
+        for (name, p), trained_p in zip(fresh.named_parameters(), t.model.parameters(), strict=True):
+            expected = 3.0 * p.detach().std(correction=0).item()
+            np.testing.assert_allclose(spec.scales[offset:offset + p.numel()], expected, rtol=1e-5, err_msg=name)
+            moved = max(moved, abs(3.0 * trained_p.detach().std(correction=0).item() / expected - 1))
+            offset += p.numel()
+        assert offset == len(spec.scales)
+        assert moved > 0.01  # training changed the spread: a scale taken from the current weights would differ
+
+
 def test_wall_probabilities_are_the_model_softmax(trained):
     t, _spec, frame = trained
     with torch.no_grad():
