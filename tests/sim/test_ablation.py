@@ -91,3 +91,39 @@ def test_salient_reflector_has_the_largest_w_times_grad(trained):
     loss.backward()
     expected = torch.cat([(params[n] * params[n].grad).abs().reshape(-1) for n in a.weights]).detach().numpy()
     np.testing.assert_allclose(sal, expected, rtol=1e-5, atol=1e-10)
+
+
+def torch_logits(sd: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """The MLP (SMALL: one tanh hidden layer) from a state_dict alone: x (N, k) -> logits (N, V)."""
+    h = sd["embed.weight"][x].flatten(1)
+    h = torch.tanh(h @ sd["hidden.0.weight"].T + sd["hidden.0.bias"])
+    return h @ sd["out.weight"].T + sd["out.bias"]
+
+
+@pytest.mark.parametrize("fraction", [0.01, 0.25])
+def test_damage_tvd_loss_and_accuracy_against_torch(trained, fraction):
+    a = Ablator(trained)
+    knocked = knockout_indices(np.random.default_rng(3), a.n_weights, fraction)
+    d = a.measure(knocked)
+    intact = {k: v.clone() for k, v in trained.model.state_dict().items()}
+    damaged = {k: v.clone() for k, v in intact.items()}
+    matrices = [n for n, v in intact.items() if n.endswith(".weight") and v.dim() == 2]  # the reflectors, in order
+    starts = np.cumsum([0] + [intact[n].numel() for n in matrices])
+    for name, start, stop in zip(matrices, starts[:-1], starts[1:], strict=True):
+        mine = knocked[(knocked >= start) & (knocked < stop)] - start
+        damaged[name].view(-1)[torch.from_numpy(mine)] = 0.0
+    with torch.no_grad():
+        probe = torch.from_numpy(trained.probe_ids)[None]
+        p = torch.softmax(torch_logits(damaged, probe)[0].double(), -1)
+        q = torch.softmax(torch_logits(intact, probe)[0].double(), -1)
+        tvd = 0.5 * (p - q).abs().sum().item()
+        x, y = torch.from_numpy(trained.dataset.heldout_x), torch.from_numpy(trained.dataset.heldout_y)
+        logits = torch_logits(damaged, x)
+        loss = torch.nn.functional.cross_entropy(logits, y).item()
+        accuracy = (logits.argmax(-1) == y).double().mean().item()
+        intact_accuracy = (torch_logits(intact, x).argmax(-1) == y).double().mean().item()
+    assert d.tvd == pytest.approx(tvd, rel=1e-4, abs=1e-6) and 0 < tvd < 1
+    assert d.loss == pytest.approx(loss, rel=1e-5)
+    assert d.accuracy == pytest.approx(accuracy, abs=1.5 / len(y))  # one near-tie may fall either way
+    if fraction == 0.25:  # enough damage that the accuracy itself tells the damaged model from the intact one
+        assert abs(accuracy - intact_accuracy) > 3 / len(y)
