@@ -1,5 +1,6 @@
 """Run recordings: snapshots every k steps, readable without pickle, faithful to the trainer's snapshots."""
 
+import math
 import zipfile
 
 import numpy as np
@@ -59,3 +60,33 @@ def test_unreadable_recording_is_a_user_error(tmp_path):
     bad.write_bytes(b"nope")
     with pytest.raises(UserError, match="not a readable"):
         RunRecording(bad)
+
+
+def test_a_default_size_recording_keeps_the_last_step_and_fits_the_budget(tmp_path, run_cli):
+    """The default model (TrainConfig()), a few steps: the last step (7, not a multiple of k = 3) is kept, and at
+    the k chosen for a default 2,000-step run its snapshots, as written, add up to less than the README's 50 MB."""
+    path = tmp_path / "run.npz"
+    code, _out, err = run_cli("train", "--steps", "7", "--record", path, "--record-every", "3")
+    assert code == 0, err
+    run = RunRecording(path)
+    assert run.steps == [0, 3, 6, 7] and math.isfinite(run[-1].loss)  # a trained step
+    n_params = run[-1].params.flat.size
+    assert n_params == 29_056  # the README's default model
+    with np.load(path, allow_pickle=False) as z:
+        for name in ("params", "grads", "updates"):
+            assert z[f"000003/{name}"].dtype == np.float32 and z[f"000003/{name}"].shape == (n_params,)
+    with zipfile.ZipFile(path) as z:
+        sizes = {}
+        for info in z.infolist():
+            key = info.filename.split("/")[0]
+            sizes[key] = sizes.get(key, 0) + info.compress_size
+    meta = sizes.pop("meta.npy")
+    assert len(sizes) == 4
+    per_snapshot = max(sizes.values())  # a trained step's: its gradients and updates compress least
+    assert per_snapshot > 3 * 4 * n_params / 2  # the three float32 vectors are really in there
+    k = record_every(n_params, 2000)
+    kept = len(range(0, 2001, k)) + (2000 % k != 0)  # every k-th step from 0, and the last
+    assert meta + kept * per_snapshot < 50_000_000
+    assert k <= 25  # still dense enough for a movie
+    assert path.stat().st_size < 4 * per_snapshot + meta + 100_000
+
