@@ -1,7 +1,10 @@
 """Run recordings: snapshots every k steps, readable without pickle, faithful to the trainer's snapshots."""
 
+import json
 import math
+import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,3 +93,38 @@ def test_a_default_size_recording_keeps_the_last_step_and_fits_the_budget(tmp_pa
     assert k <= 25  # still dense enough for a movie
     assert path.stat().st_size < 4 * per_snapshot + meta + 100_000
 
+
+def readme_recording_entries() -> tuple[list[list[str]], str]:
+    """From the README's "Run recordings" section: the entry names of each bullet, and the text of the scalars."""
+    text = (Path(__file__).parents[2] / "README.md").read_text()
+    section = text.split("\n## Run recordings\n", 1)[1].split("\n## ", 1)[0]
+    bullets = [line[2:] for line in section.splitlines() if line.startswith("- `")]
+    names = [re.findall(r"`([^`]+)`", b.split(":", 1)[0]) for b in bullets]
+    scalars = next(b.split(":", 1)[1] for b in bullets if b.startswith("`NNNNNN/scalars`"))
+    return names, scalars.split(";")[0]
+
+
+def test_readme_lists_exactly_the_entries_a_recording_has(tmp_path, small_trainer):
+    path = tmp_path / "run.npz"
+    with RunRecorder(path, small_trainer.dataset.vocab.words, small_trainer.config.to_dict(), every=1) as rec:
+        rec.add(small_trainer.snapshot())
+        rec.add(small_trainer.step(capture=True))
+    n_layers = 1 + len(SMALL["hidden"]) + 1
+    documented = set()
+    for bullet in readme_recording_entries()[0]:
+        prefix = bullet[0].rpartition("/")[0]
+        for name in bullet:
+            full = name if "/" in name or not prefix else f"{prefix}/{name}"
+            if full.endswith("L"):  # preL, postL: one per layer
+                documented |= {f"{full[:-1]}{i}" for i in range(n_layers)}
+            else:
+                documented.add(full)
+    with zipfile.ZipFile(path) as z:
+        written = {re.sub(r"^\d{6}/", "NNNNNN/", n.removesuffix(".npy")) for n in z.namelist()}
+    assert documented == written
+    scalars = readme_recording_entries()[1]
+    with np.load(path, allow_pickle=False) as z:
+        assert len(z["000001/scalars"]) == len(scalars.split(","))
+        meta = json.loads(z["meta"].tobytes())
+    section_meta = next(b for b in readme_recording_entries()[0] if b[0] == "meta")
+    assert set(section_meta[1:]) <= set(meta)  # vocab, config, layout, steps
