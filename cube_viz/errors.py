@@ -12,8 +12,10 @@ class UserError(Exception):
 class Diverged(Exception):
     """Training produced a non-finite loss or weights; the model keeps its last finite weights."""
 
-    def __init__(self, step: int, loss: float):
-        super().__init__(f"training diverged at step {step} (loss {loss:.4g} nats is not finite in float32 "
-                         f"probabilities); kept the weights of step {step - 1}; try a smaller --lr")
+    def __init__(self, step: int, loss: float, weights: bool = False):
+        why = "its update took weights past float32's range" if weights else \
+            f"loss {loss:.4g} nats is not finite in float32 probabilities"
+        super().__init__(f"training diverged at step {step} ({why}); kept the weights of step {step - 1}; "
+                         "try a smaller --lr")
         self.step = step
         self.loss = loss

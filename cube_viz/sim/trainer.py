@@ -161,7 +161,7 @@ class Trainer:
         self.optimizer.step()
         if not np.isfinite(self._flat.numpy()).all():  # numpy: ~15x faster than torch.isfinite().all() here
             self._flat.copy_(before)
-            raise Diverged(self.step_count + 1, loss.item())
+            raise Diverged(self.step_count + 1, loss.item(), weights=True)
         self.step_count += 1
         loss_value = loss.item()
         self.history.append(loss_value)

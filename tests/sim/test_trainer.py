@@ -175,6 +175,7 @@ def test_weights_that_turn_non_finite_are_restored_to_the_last_finite_ones():
         t.step()
     assert caught.value.step == 4
     assert math.isfinite(caught.value.loss)  # the loss of step 4 was finite: only the weights went past float32
+    assert "weights past float32" in str(caught.value) and "kept the weights of step 3" in str(caught.value)
     for name, value in t.model.state_dict().items():
         assert torch.equal(value, kept[name]), name
     assert t.step_count == 3 and len(t.history) == 3
