@@ -173,7 +173,7 @@ def test_resume_switches_the_optimizer_and_starts_it_fresh(tmp_path, run_cli, sa
     assert not trainer.optimizer.state  # fresh: no moments, no step count from the other optimizer
     reference = {n: p.clone().requires_grad_() for n, p in before.items()}  # torch's optimizer, a fresh one
     opt = cls(reference.values(), lr=0.01, weight_decay=0.0)
-    x, y = trainer._batch(trainer.step_count)
+    x, y = trainer.batch(trainer.step_count)
     loss = torch.nn.functional.cross_entropy(torch.func.functional_call(trainer.model, reference, (x,)), y)
     loss.backward()
     opt.step()

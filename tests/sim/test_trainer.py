@@ -154,7 +154,7 @@ def test_steps_equal_torchs_own_optimizer_with_weight_decay(optimizer, torch_opt
     reference.load_state_dict(t.model.state_dict())  # own tensors: nothing shared with the trainer's flat buffer
     opt = torch_optimizer(reference.parameters(), lr=lr, weight_decay=wd)
     for _ in range(4):
-        x, y = t._batch(t.step_count)
+        x, y = t.batch(t.step_count)
         opt.zero_grad()
         F.cross_entropy(reference(x), y).backward()
         opt.step()
