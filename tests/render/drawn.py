@@ -1,0 +1,112 @@
+"""Reading back what is drawn, and the README's encoding evaluated on torch's tensors, for the tests that bind
+the picture to the model ("Reading the cube" in the README is the specification, torch the oracle).
+
+Nothing here calls the mapping code (scene.orient, scene.palette, scene.lattice): a plate's place, tilt and
+colour are read from the render's own mesh, the expected values computed from the state_dict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from cube_viz.config import TrainConfig
+
+MAX_TILT_DEG = 75.0  # README: the normal tilts about the x axis by 75° · (2/π) · arctan(w / s)
+SCALE_STDS = 3.0  # README: s = 3 × the standard deviation of that parameter's initial values
+
+SUBJECTS = ["the cat", "the dog", "a bird", "my friend", "the child"]
+VERBS = ["eats", "sees", "likes", "finds"]
+OBJECTS = ["the fish", "a ball", "the bread", "some milk", "a book"]
+
+
+def tiny_corpus(folder: Path) -> Path:
+    """100 sentences of 21 words in all: every slab has fewer than 64 rows, so none is folded into tiles."""
+    path = folder / "tiny.txt"
+    path.write_text("\n".join(f"{s} {v} {o} ." for s in SUBJECTS for v in VERBS for o in OBJECTS) + "\n")
+    return path
+
+
+def tiny_config(corpus: Path, **changes) -> TrainConfig:
+    """Two hidden layers of different widths (12, 10) and non-square weight matrices."""
+    return TrainConfig(**{**dict(corpus=str(corpus), context=2, embed=4, hidden=(12, 10), batch_size=16, seed=5),
+                          **changes})
+
+
+# ---- the oracle: torch's tensors and the README's formulas --------------------------------------------------
+
+def fresh_scales(config: TrainConfig, vocab_size: int) -> dict[str, float]:
+    """s per parameter name: 3 x std of its initial values, from a torch model built afresh from the seed."""
+    from cube_viz.sim.model import NextWordMLP
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        fresh = NextWordMLP(vocab_size, config.context, config.embed, config.hidden, config.activation)
+    return {n: SCALE_STDS * float(p.detach().double().std(correction=0)) for n, p in fresh.named_parameters()}
+
+
+def readme_tilt(w: torch.Tensor, s: float) -> np.ndarray:
+    """Radians, positive = the normal tilted up (+z)."""
+    return (np.deg2rad(MAX_TILT_DEG) * (2 / np.pi) * torch.atan(w.double() / s)).numpy()
+
+
+def weight_names(state: dict) -> list[str]:
+    """Slabs front to back, as the README lists them: embedding, hidden 1, hidden 2, ..., output."""
+    return [n.removesuffix(".weight") for n, p in state.items() if n.endswith(".weight") and p.ndim == 2]
+
+
+# ---- what is drawn -----------------------------------------------------------------------------------------
+
+def drawn_plates(mesh) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centres (N, 3), unit facet normals (N, 3), colours (N, 3) int) of a mesh of N quads of 4 own corners."""
+    corners = np.asarray(mesh.points, np.float64).reshape(-1, 4, 3)
+    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 3] - corners[:, 0])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    rgb = np.asarray(mesh.point_data["rgb"]).astype(int).reshape(-1, 4, 3)
+    assert (rgb == rgb[:, :1]).all(), "the 4 corners of a plate differ in colour"
+    return corners.mean(axis=1), normal, rgb[:, 0]
+
+
+def drawn_tilt(normal: np.ndarray) -> np.ndarray:
+    """The angle of the normal about x, away from facing the light (-y); positive up."""
+    assert np.abs(normal[:, 0]).max() < 1e-5, "a plate turned about another axis than x"
+    return np.arctan2(normal[:, 2], -normal[:, 1])
+
+
+def slab_grids(centres: np.ndarray) -> list[np.ndarray]:
+    """Per slab, front (small y) to back: (rows, cols) plate indices laid out as the README reads a slab: column i
+    the i-th from the left (x increasing), row j the j-th from the top (z decreasing), one pitch apart."""
+    grids = []
+    for y in np.unique(np.round(centres[:, 1], 4)):
+        idx = np.flatnonzero(np.abs(centres[:, 1] - y) < 1e-3)
+        col = np.round(centres[idx, 0] - centres[idx, 0].min()).astype(int)
+        row = np.round(centres[idx, 2].max() - centres[idx, 2]).astype(int)
+        np.testing.assert_allclose(centres[idx, 0] - centres[idx, 0].min(), col, atol=1e-3)  # pitch 1
+        grid = np.full((row.max() + 1, col.max() + 1), -1)
+        grid[row, col] = idx
+        assert (grid >= 0).all() and len(idx) == grid.size, "a slab's plates do not fill a grid"
+        grids.append(grid)
+    return grids
+
+
+def assert_diverging_colours(rgb: np.ndarray, u: np.ndarray, what: str) -> None:
+    """README: colour = w / s on a diverging map, bright blue -2 ... dark slate 0 ... bright red +2.
+
+    rgb (N, 3) the drawn colours, u (N,) w / s from torch. Reddish for clearly positive values, bluish for clearly
+    negative ones, dark near 0, and the farther from 0 (up to 2), the farther the colour from the dark middle."""
+    r, b = rgb[:, 0], rgb[:, 2]
+    pos, neg = u > 0.5, u < -0.5
+    assert pos.any() and neg.any(), f"{what}: no clearly positive or negative values to check"
+    assert (r[pos] > b[pos]).all(), f"{what}: {np.count_nonzero(r[pos] <= b[pos])} positive weights not reddish"
+    assert (b[neg] > r[neg]).all(), f"{what}: {np.count_nonzero(b[neg] <= r[neg])} negative weights not bluish"
+    middle = rgb[np.argmin(np.abs(u))]
+    assert abs(u).min() < 0.05 and middle.max() < 140, f"{what}: a weight near 0 drawn {middle}, not dark"
+    for side, label in ((u > 0, "positive"), (u < 0, "negative")):
+        size = np.minimum(np.abs(u[side]), 2.0)
+        order = np.argsort(size, kind="stable")
+        strength = np.linalg.norm(rgb[side][order] - middle, axis=1)  # how far from the dark middle
+        assert (np.diff(strength) >= -2.5).all(), f"{what}: a larger {label} |w/s| drawn fainter"
+        far = size[order] > size[order][0] + 0.4
+        assert far.any() and (strength[far] > strength[0] + 25).all(), f"{what}: {label} colours do not grow with |w/s|"
