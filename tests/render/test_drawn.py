@@ -49,7 +49,7 @@ def drawn_view(trainer):
 def drawn(corpus):
     config = tiny_config(corpus)
     t = Trainer.from_config(config)
-    for _ in range(30):
+    for _ in range(200):  # long enough for the probabilities to spread (0.02 to 1 x the top one's)
         t.step()
     spec, frame, view, plotter = drawn_view(t)
     state = {k: v.detach().clone() for k, v in t.model.state_dict().items()}
@@ -121,3 +121,101 @@ def test_every_plate_is_coloured_by_the_sign_and_size_of_its_weight(drawn):
         rgb.append(bias_rgb[order])
         u.append((d.state[key].double() / d.scales[key]).numpy())
     assert_diverging_colours(np.concatenate(rgb), np.concatenate(u), "biases")
+
+
+def forward(d):
+    """Torch's trip of the probe through the model: the activations entering each slab after the embedding, and
+    the probabilities. [(k*E,), (H1,), ..., (H_last,)], (V,)."""
+    act = ACT[d.trainer.config.activation]
+    with torch.no_grad():
+        a = d.state["embed.weight"][torch.as_tensor(d.trainer.probe_ids)].reshape(-1)
+        inputs = [a]
+        for name in d.names[1:]:
+            z = F.linear(a, d.state[f"{name}.weight"], d.state.get(f"{name}.bias"))
+            a = act(z) if name != d.names[-1] else torch.softmax(z, -1)
+            inputs.append(a)
+    return inputs[:-1], inputs[-1]
+
+
+def unit_positions(d):
+    """Where each unit's light is: per layer (embedding's concatenated context units, then each later slab's output
+    units at its row's centre), and each word on the wall (the centre of its quad)."""
+    ctx, embed = d.trainer.probe_ids, d.grids[0]
+    units = [d.centres[embed[ctx]].reshape(-1, 3)]  # unit p*E + e = plate (context word p, dim e)
+    units += [d.centres[grid].mean(axis=1) for grid in d.grids[1:]]
+    words = np.asarray(d.view["wall"].words.points, np.float64).reshape(-1, 4, 3).mean(axis=1)
+    return units, words
+
+
+def assert_lit_in_proportion(value: np.ndarray, rgb: np.ndarray, what: str) -> None:
+    """Brightness (the brightest channel) affine in |value| / max |value| of its group (a floor for the faintest),
+    the strongest at full; warm (more red than blue) where value > 0, cool where < 0."""
+    warm = rgb[:, 0] > rgb[:, 2]
+    assert (warm == (value > 0)).all(), f"{what}: {np.count_nonzero(warm != (value > 0))} rays of the wrong hue"
+    x, v = np.abs(value) / np.abs(value).max(), rgb.max(axis=1)
+    slope, floor = np.polyfit(x, v, 1)
+    off = float(np.abs(floor + slope * x - v).max())
+    assert off <= 1.2, f"{what}: brightness not in proportion to |value| (off a line by {off:.1f})"
+    assert slope > 100 and v.max() >= 250, f"{what}: the strongest ray is not at full brightness ({v.max()})"
+
+
+def test_rays_are_torchs_strongest_signed_contributions_between_the_units_they_join(drawn):
+    """README: rays enter the front face at the prompt's embedding units (a_i); between slabs the 64 strongest
+    a_i · W[j, i] per layer run from unit i to unit j; the last rays land on the 8 most probable words. Warm =
+    positive, cool = negative, brightness in proportion to the magnitude within each layer."""
+    d = drawn
+    inputs, probs = forward(d)
+    units, words = unit_positions(d)
+    pts = np.asarray(d.view["rays"].mesh.points, np.float64).reshape(-1, 2, 3)
+    rgb = np.asarray(d.view["rays"].mesh.point_data["rgb"]).astype(int).reshape(-1, 2, 3)
+    assert (rgb[:, 0] == rgb[:, 1]).all()
+    starts, ends, rgb = pts[:, 0], pts[:, 1], rgb[:, 0]
+
+    def find(points, at):  # index of each point in `at` (all must be there)
+        gap = np.linalg.norm(points[:, None] - at[None], axis=2)
+        assert (gap.min(axis=1) < 1e-3).all(), "a ray ends where no unit is"
+        return gap.argmin(axis=1)
+
+    slab_y = [d.centres[g[0, 0], 1] for g in d.grids]
+    entry = np.abs(ends[:, 1] - slab_y[0]) < 1e-3
+    at = find(ends[entry], units[0])
+    assert sorted(at) == list(range(len(units[0]))), "not one entry ray per context embedding unit"
+    np.testing.assert_allclose(starts[entry][:, [0, 2]], ends[entry][:, [0, 2]], atol=1e-4)  # straight in
+    assert (starts[entry][:, 1] < slab_y[0]).all()  # from in front of the first slab
+    assert_lit_in_proportion(inputs[0].numpy()[at], rgb[entry], "entry rays")
+    for li, name in enumerate(d.names[1:], start=1):
+        contrib = (inputs[li - 1][None, :] * d.state[f"{name}.weight"]).double()  # (rows, cols)
+        top = torch.topk(contrib.abs().reshape(-1), min(64, contrib.numel())).indices.numpy()
+        here = np.abs(ends[:, 1] - slab_y[li]) < 1e-3
+        j, i = find(ends[here], units[li]), find(starts[here], units[li - 1])
+        assert set(zip(j, i, strict=True)) == set(zip(*np.divmod(top, contrib.shape[1]), strict=True)), name
+        assert here.sum() == len(top)
+        assert_lit_in_proportion(contrib.numpy()[j, i], rgb[here], f"{name} rays")
+    wall = np.abs(ends[:, 1] - words[0, 1]) < 1e-3
+    word = find(ends[wall], words)
+    assert set(word) == set(torch.topk(probs, 8).indices.numpy())
+    np.testing.assert_allclose(starts[wall], units[-1][word], atol=1e-4)  # from the output unit of that word
+    assert_lit_in_proportion(probs.numpy()[word], rgb[wall], "wall rays")
+    per_slab = sum(int((np.abs(ends[:, 1] - y) < 1e-3).sum()) for y in slab_y[1:])
+    assert entry.sum() + per_slab + wall.sum() == len(ends), "rays that join no units"
+
+
+def test_each_words_light_is_linear_in_torchs_probability(drawn):
+    """README: brightness = probability, linear, the top word at full brightness, a floor keeps the rest readable;
+    a word's brightness is how opaque it is. Every word but the spotlit two (gold top guess, green true word)."""
+    d = drawn
+    _, probs = forward(d)
+    probs = probs.double().numpy()
+    rgba = np.asarray(d.view["wall"].words.point_data["rgba"]).astype(int).reshape(-1, 4, 4)
+    assert (rgba == rgba[:, :1]).all()
+    rgba = rgba[:, 0]
+    top = int(probs.argmax())
+    assert rgba[top, 3] == 255
+    rest = np.setdiff1d(np.arange(len(probs)), [top, d.trainer.probe_target])
+    x, alpha = probs[rest] / probs.max(), rgba[rest, 3]
+    assert np.ptp(x) > 0.3, "the probabilities are too alike to tell a linear light from any other"
+    slope, floor = np.polyfit(x, alpha, 1)
+    off = float(np.abs(floor + slope * x - alpha).max())
+    assert off <= 1.0, f"a word's light is not linear in its probability (off a line by {off:.1f} of 255)"
+    assert floor > 25 and abs(floor + slope - 255) <= 1.5, f"floor {floor:.1f}, full light {floor + slope:.1f}"
+    assert (rgba[rest, :3] == rgba[rest[0], :3]).all()  # one warm white: only the light says the probability
