@@ -219,3 +219,53 @@ def test_each_words_light_is_linear_in_torchs_probability(drawn):
     assert off <= 1.0, f"a word's light is not linear in its probability (off a line by {off:.1f} of 255)"
     assert floor > 25 and abs(floor + slope - 255) <= 1.5, f"floor {floor:.1f}, full light {floor + slope:.1f}"
     assert (rgba[rest, :3] == rgba[rest[0], :3]).all()  # one warm white: only the light says the probability
+
+
+@pytest.mark.parametrize("activation, shows", [("relu", ("grey", "violet")), ("gelu", ("violet",)),
+                                               ("sigmoid", ("green",)), ("tanh", ("violet",))])
+def test_gel_dots_show_what_torchs_activation_did_in_both_hidden_layers(corpus, activation, shows):
+    """README: a gel dot per hidden unit, between its slab and the next, coloured by log2(|act(z)| / |z|): grey
+    where the light passed unchanged (relu of z > 0), violet the more it was suppressed, green the more it was
+    amplified (sigmoid near z = 0). z and act(z) from torch (torch.nn.functional), for hidden 1 and hidden 2."""
+    t = Trainer.from_config(tiny_config(corpus, activation=activation))
+    for _ in range(20):
+        t.step()
+    _, _, view, plotter = drawn_view(t)
+    try:
+        state = t.model.state_dict()
+        names = weight_names(state)
+        centres, _, _ = drawn_plates(view["reflectors"].mesh)
+        grids = slab_grids(centres)
+        dots = np.asarray(view["gel"].mesh.points, np.float64)
+        rgb = np.asarray(view["gel"].mesh.point_data["rgb"]).astype(int)
+        with torch.no_grad():
+            h = state["embed.weight"][torch.as_tensor(t.probe_ids)].reshape(-1)
+            gain, colour = [], []
+            for li, name in enumerate(names[1:-1], start=1):
+                z = F.linear(h, state[f"{name}.weight"], state[f"{name}.bias"])
+                h = ACT[activation](z)
+                gain.append(torch.log2(h.abs() / z.abs()).numpy())
+                rows = centres[grids[li]].mean(axis=1)  # (units, 3) where each unit's light leaves its slab
+                y0, y1 = centres[grids[li][0, 0], 1], centres[grids[li + 1][0, 0], 1]
+                here = [np.flatnonzero((np.abs(dots[:, [0, 2]] - r[[0, 2]]).max(axis=1) < 1e-3)
+                                       & (dots[:, 1] > y0) & (dots[:, 1] < y1)) for r in rows]
+                assert all(len(k) == 1 for k in here), f"{name}: not one gel dot per unit after the slab"
+                colour.append(rgb[np.concatenate(here)])
+        assert len(dots) == sum(len(g) for g in gain) == sum(t.config.hidden)
+        gain, colour = np.concatenate(gain), np.concatenate(colour)
+        r, g, b = colour.T
+        kinds = {"grey": np.abs(gain) < 0.05, "green": gain > 0.5, "violet": gain < -0.1}
+        for kind in shows:
+            assert kinds[kind].any(), f"{activation}: no unit where the light is {kind}"
+        spread = colour.max(axis=1) - colour.min(axis=1)
+        greenish, violet = (g > r) & (g > b), (b > g) & (r > g)
+        for kind, drawn_so in (("grey", spread <= 20), ("green", greenish), ("violet", violet)):
+            wrong = np.count_nonzero(~drawn_so[kinds[kind]])
+            assert not wrong, f"{activation}: {wrong} units that should be {kind} are not"
+        middle = colour[np.argmin(np.abs(gain))]
+        for side in (gain > 0, gain < 0):
+            order = np.argsort(np.abs(gain[side]), kind="stable")
+            strength = np.linalg.norm(colour[side][order] - middle, axis=1)
+            assert (np.diff(strength) >= -2.5).all(), "a unit changed more by its activation drawn fainter"
+    finally:
+        plotter.close()

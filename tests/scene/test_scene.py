@@ -209,3 +209,32 @@ def test_gel_shows_what_the_activation_did(trained):
 def test_lattice_needs_no_model_only_a_layout():
     lat = build_lattice((("embed.weight", (10, 4)), ("out.weight", (10, 8)), ("out.bias", (10,))))
     assert len(lat.positions) == 120 and len(lat.bias_positions) == 10
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "gelu", "sigmoid"])
+def test_gel_gains_are_torchs_activation_in_every_hidden_layer(activation):
+    """log2(|act(z)| / |z|) per hidden unit of both hidden layers, act from torch.nn.functional by name (a model
+    that maps the name to another function fails)."""
+    from torch.nn import functional as F
+
+    from tests.conftest import SMALL
+
+    act = {"tanh": torch.tanh, "relu": F.relu, "gelu": F.gelu, "sigmoid": torch.sigmoid}[activation]
+    t = Trainer.from_config(TrainConfig(**{**SMALL, "hidden": (16, 12)}, activation=activation))
+    for _ in range(5):
+        t.step()
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    g = build_frame(spec, t.snapshot()).gel
+    state = t.model.state_dict()
+    with torch.no_grad():
+        h = state["embed.weight"][torch.as_tensor(t.probe_ids)].reshape(-1)
+        for li, name in enumerate(["hidden.0", "hidden.1"], start=1):
+            z = F.linear(h, state[f"{name}.weight"], state[f"{name}.bias"])
+            h = act(z)
+            sel = g.layer == li
+            np.testing.assert_array_equal(g.unit[sel], np.arange(len(z)))
+            ok = (h.abs() > 1e-4) & (z.abs() > 1e-3)  # not relu's zeros (log2 0) nor z ~ 0: the scene's epsilon
+            np.testing.assert_allclose(g.gain[sel][ok.numpy()], torch.log2(h.abs() / z.abs())[ok].numpy(),
+                                       rtol=1e-4, atol=1e-4, err_msg=name)
+            assert (g.gain[sel][(h.abs() < 1e-6).numpy()] < -5).all()  # relu's zeros: fully suppressed
+    assert len(g.gain) == 16 + 12
