@@ -41,3 +41,30 @@ def test_glyphs_are_white_in_a_dark_outline():
     opaque = atlas[..., 3] == 255
     assert (atlas[opaque, 0] == 255).sum() > 100  # the glyphs, tinted on the wall
     assert (atlas[opaque, 0] == 0).sum() > 100  # their outline, black whatever the tint
+
+
+def test_each_quad_shows_its_own_word():
+    """Quad i's texture holds word i: the ink of each quad's glyphs is as wide as PIL draws that word alone, in one
+    font size for all (short and long words told apart, so a shuffled or reversed atlas fails)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    words = ["ox", "elephant", "to", "wonderful", "cat", "mmmmmmmmmm", "be", "sheep", "hippopotamus"]
+    n = len(words)
+    spec = SimpleNamespace(vocab=words, wall=SimpleNamespace(positions=np.zeros((n, 3), np.float32), cell=(4.0, 1.0)))
+    mesh, texture = word_quads(spec)
+    image = texture.to_array()
+    height, width = image.shape[:2]
+    uv = np.asarray(mesh.active_texture_coordinates).reshape(n, 4, 2)
+    font = ImageFont.truetype(font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold")),
+                              100)
+    ratio = []
+    for i, word in enumerate(words):
+        (u0, v0), (u1, v1) = uv[i].min(axis=0), uv[i].max(axis=0)
+        block = image[round((1 - v1) * height):round((1 - v0) * height), round(u0 * width):round(u1 * width)]
+        glyph_columns = np.flatnonzero((block[..., 0] > 128).any(axis=0))  # white glyphs, not their dark outline
+        assert glyph_columns.size, f"quad {i} ({word!r}) shows no glyphs"
+        left, _, right, _ = font.getbbox(word)
+        ratio.append((glyph_columns[-1] - glyph_columns[0] + 1) / (right - left))
+    ratio = np.array(ratio)
+    assert np.abs(ratio / np.median(ratio) - 1).max() < 0.08, dict(zip(words, ratio.round(3), strict=True))
