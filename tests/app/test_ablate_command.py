@@ -88,3 +88,39 @@ def test_ablated_recording(tmp_path, run_cli):
     assert len(frames(out)) == 5
     code, _, err = run_cli("record", out, "--ablate", "0.5", "--from-run", out)
     assert code == 2 and "--from-run" in err
+
+
+def test_a_screenshot_with_ablate_draws_the_knocked_out_plates_dark(small_trainer):
+    """The screenshot's frame (cube_frame with --ablate 0.5): the plates drawn flat (their weight zeroed; a trained
+    weight is never exactly 0) are dark, every other plate is not; and the picture is darker than the same zeroed
+    weights drawn without the knock-out marks."""
+    from dataclasses import replace
+
+    from cube_viz.app.screenshot import cube_frame
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.snapshot_image import render_image
+    from cube_viz.render.view import offscreen_plotter
+    from cube_viz.scene.elements import NAMES
+    from tests.render.drawn import drawn_plates, drawn_tilt
+
+    for _ in range(20):
+        small_trainer.step()
+    spec, frame = cube_frame(small_trainer, 0.5)
+    plotter = offscreen_plotter((320, 240))
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        _, normal, rgb = drawn_plates(view["reflectors"].mesh)
+    finally:
+        plotter.close()
+    flat = drawn_tilt(normal) == 0
+    assert flat.sum() == round(0.5 * len(flat))
+    assert rgb[flat].max() < 40, f"knocked-out plates drawn {np.unique(rgb[flat], axis=0)[:3]}, not dark"
+    assert rgb[~flat].max(axis=1).min() > 60, "a plate that was not knocked out drawn dark"
+    others = tuple(n for n in NAMES if n != "reflectors")
+    marked = render_image(spec, frame, (400, 400), "front", hidden=others).astype(int)
+    plain = render_image(spec, replace(frame, knocked=None), (400, 400), "front", hidden=others).astype(int)
+    brighter = (marked.sum(axis=2) > plain.sum(axis=2) + 30).mean()
+    darker = (marked.sum(axis=2) < plain.sum(axis=2) - 30).mean()
+    assert darker > 0.05 and brighter < 0.01, f"knocked-out plates darker on {darker:.1%} of the screenshot, " \
+        f"brighter on {brighter:.1%}"
