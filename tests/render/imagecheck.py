@@ -9,11 +9,24 @@ import numpy as np
 BASELINES = Path(__file__).parent / "baselines"
 
 
-def assert_not_blank(img: np.ndarray) -> None:
+def background(height: int, width: int) -> np.ndarray:
+    """(H, W, 3) float the empty scene: render.view's gradient, its top colour in the top row, bottom at the bottom."""
+    from cube_viz.render.view import BACKGROUND
+
+    bottom, top = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], np.float32) for c in BACKGROUND)
+    t = np.linspace(1.0, 0.0, height, dtype=np.float32)[:, None, None]  # 1 at the top row
+    return np.broadcast_to(bottom + (top - bottom) * t, (height, width, 3))
+
+
+def assert_not_blank(img: np.ndarray, drawn: float = 0.02) -> None:
+    """Something is drawn: more than a flat colour or a few, and at least `drawn` of the pixels away from the
+    background gradient (the gradient alone has a standard deviation of ~13 and passes the first check)."""
     rgb = img[..., :3].astype(np.int16)
     assert rgb.std() > 8, "image is (nearly) one flat colour"
     colours = np.unique(rgb.reshape(-1, 3) // 16, axis=0)
     assert len(colours) > 40, f"only {len(colours)} colour groups: the scene did not draw"
+    away = float((np.abs(rgb - background(*rgb.shape[:2])).max(axis=2) > 40).mean())
+    assert away > drawn, f"only {away:.1%} of the pixels differ from the background: the scene did not draw"
 
 
 def difference(img: np.ndarray, baseline: np.ndarray) -> float:

@@ -48,6 +48,13 @@ def test_the_checks_reject_a_blank_and_a_wrong_image(scene):
     img = render(scene, "iso")
     with pytest.raises(AssertionError):
         assert_not_blank(np.zeros_like(img))
+    from cube_viz.render.snapshot_image import render_image
+    from cube_viz.scene.elements import NAMES
+
+    empty = render_image(*scene, SIZE, "iso", hidden=NAMES)  # the background's gradient alone
+    assert empty.std() > 8  # what `std > 8` alone let through
+    with pytest.raises(AssertionError, match="did not draw"):
+        assert_not_blank(empty)
     baseline = iio.imread(BASELINES / "cube_iso.png")
     assert difference(np.zeros_like(img), baseline) > TOLERANCE
     assert difference(render(scene, "top"), baseline) > TOLERANCE
@@ -58,6 +65,17 @@ def test_transparent_png_has_alpha(scene):
     assert img.shape[2] == 4
     alpha = img[..., 3]
     assert alpha.min() == 0 and alpha.max() == 255  # background clear, the cube opaque
+    # where the opaque picture shows the bare background the PNG is clear (but under the legend's 80% backdrop);
+    # where it shows the cube, opaque (but at anti-aliased edges and faint words)
+    from tests.render.imagecheck import background
+
+    opaque = render(scene, "iso").astype(int)
+    away = np.abs(opaque - background(*opaque.shape[:2])).max(axis=2)
+    bare, cube = away <= 1, away > 60
+    assert bare.mean() > 0.2 and cube.mean() > 0.05
+    assert (alpha[bare] == 0).mean() > 0.9, f"{(alpha[bare] > 0).mean():.0%} of the bare background not clear"
+    assert (alpha[-40:, -40:] == 0).all(), "the corner beside the cube is not clear"
+    assert (alpha[cube] > 128).mean() > 0.85, f"only {(alpha[cube] > 128).mean():.0%} of the cube opaque"
 
 
 def test_changing_the_weights_changes_the_picture(scene):
