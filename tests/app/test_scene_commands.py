@@ -155,3 +155,79 @@ def test_bad_scene_input_is_one_line_before_training(tmp_path, run_cli, monkeypa
 def test_export_rejects_an_unknown_format(tmp_path, run_cli):
     code, _, err = run_cli("export", tmp_path / "scene.obj")
     assert code == 2 and ".vtm" in err
+
+
+def test_a_4k_screenshot_is_drawn_at_that_size(tmp_path, run_cli, checkpoint):
+    out = tmp_path / "shot.png"
+    code, _stdout, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", "3840x2160")
+    assert code == 0, err
+    img = iio.imread(out)
+    assert img.shape == (2160, 3840, 3)
+    assert_not_blank(img)
+
+
+def gltf_arrays(gltf, accessor: int) -> np.ndarray:
+    """(count, components) of a glTF accessor read from its data-URI buffer (tightly packed views)."""
+    acc = gltf.accessors[accessor]
+    view = gltf.bufferViews[acc.bufferView]
+    data = gltf.decode_data_uri(gltf.buffers[view.buffer].uri)
+    dtype = {5121: np.uint8, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}[acc.componentType]
+    width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[acc.type]
+    start = (view.byteOffset or 0) + (acc.byteOffset or 0)
+    assert view.byteStride in (None, width * np.dtype(dtype).itemsize)
+    return np.frombuffer(data, dtype, acc.count * width, start).reshape(acc.count, width)
+
+
+def test_exported_gltf_plates_have_their_weights_colours_and_the_words_are_lit(tmp_path, run_cli):
+    """Loaded back with pygltflib: the plate mesh's vertex colours follow the README's diverging map of w / s on
+    the checkpoint's state_dict (s from a fresh model of the same seed), and the wall's words give light in
+    proportion to the model's probabilities for the prompt, the top word opaque."""
+    from types import SimpleNamespace
+
+    import pygltflib
+
+    from cube_viz.config import TrainConfig
+    from tests.render.drawn import (
+        assert_diverging_colours,
+        drawn_plates,
+        fresh_scales,
+        slab_grids,
+        tiny_corpus,
+        weight_names,
+    )
+
+    corpus, ckpt, out = tiny_corpus(tmp_path), tmp_path / "m.pt", tmp_path / "scene.gltf"
+    model_flags = ["--corpus", corpus, "--context", "2", "--embed", "4", "--hidden", "12,10", "--seed", "5"]
+    assert run_cli("train", *model_flags, "--batch-size", "16", "--steps", "150", "--save", ckpt)[0] == 0
+    code, _, err = run_cli("export", out, "--checkpoint", ckpt, "--prompt", "the cat")
+    assert code == 0, err
+    state = torch.load(ckpt, weights_only=True)["model_state"]
+    names, n_weights = weight_names(state), sum(state[f"{n}.weight"].numel() for n in weight_names(state))
+    vocab = state["embed.weight"].shape[0]
+    gltf = pygltflib.GLTF2().load(str(out))
+    meshes = {}
+    for mesh in gltf.meshes:
+        for p in mesh.primitives:
+            if p.attributes.COLOR_0 is not None:
+                meshes.setdefault((gltf.accessors[p.attributes.POSITION].count, p.attributes.TEXCOORD_0 is not None),
+                                  p.attributes)
+    plates = meshes[(4 * n_weights, False)]  # the reflectors: 4 corners a plate, coloured
+    rgba = gltf_arrays(gltf, plates.COLOR_0).astype(int)
+    centres, _, rgb = drawn_plates(SimpleNamespace(points=gltf_arrays(gltf, plates.POSITION),
+                                                   point_data={"rgb": rgba[:, :3]}))
+    scales = fresh_scales(TrainConfig(context=2, embed=4, hidden=(12, 10), seed=5), vocab)
+    colours, u = [], []
+    for name, grid in zip(names, slab_grids(centres), strict=True):
+        assert grid.shape == tuple(state[f"{name}.weight"].shape)
+        colours.append(rgb[grid].reshape(-1, 3))
+        u.append((state[f"{name}.weight"].double() / scales[f"{name}.weight"]).numpy().ravel())
+    assert_diverging_colours(np.concatenate(colours), np.concatenate(u), "glTF reflectors")
+    wall = meshes[(4 * vocab, True)]  # the words: one textured quad each, tinted
+    alpha = gltf_arrays(gltf, wall.COLOR_0)[::4, 3].astype(int)
+    probs = cube_viz.load_checkpoint(ckpt).predict("the cat")
+    top = int(np.argmax(probs))
+    assert alpha[top] == 255
+    rest = np.arange(vocab) != top
+    slope, floor = np.polyfit(probs[rest] / probs.max(), alpha[rest], 1)
+    off = np.abs(floor + slope * probs[rest] / probs.max() - alpha[rest]).max()
+    assert off <= 1.0 and slope > 100, f"the words' light is not in proportion to the probabilities (off {off:.1f})"
