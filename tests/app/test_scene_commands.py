@@ -197,7 +197,7 @@ def test_exported_gltf_plates_have_their_weights_colours_and_the_words_are_lit(t
     )
 
     corpus, ckpt, out = tiny_corpus(tmp_path), tmp_path / "m.pt", tmp_path / "scene.gltf"
-    model_flags = ["--corpus", corpus, "--context", "2", "--embed", "4", "--hidden", "12,10", "--seed", "5"]
+    model_flags = ["--corpus", corpus, "--context", "2", "--embed", "10", "--hidden", "12,10", "--seed", "5"]
     assert run_cli("train", *model_flags, "--batch-size", "16", "--steps", "150", "--save", ckpt)[0] == 0
     code, _, err = run_cli("export", out, "--checkpoint", ckpt, "--prompt", "the cat")
     assert code == 0, err
@@ -215,7 +215,7 @@ def test_exported_gltf_plates_have_their_weights_colours_and_the_words_are_lit(t
     rgba = gltf_arrays(gltf, plates.COLOR_0).astype(int)
     centres, _, rgb = drawn_plates(SimpleNamespace(points=gltf_arrays(gltf, plates.POSITION),
                                                    point_data={"rgb": rgba[:, :3]}))
-    scales = fresh_scales(TrainConfig(context=2, embed=4, hidden=(12, 10), seed=5), vocab)
+    scales = fresh_scales(TrainConfig(context=2, embed=10, hidden=(12, 10), seed=5), vocab)
     colours, u = [], []
     for name, grid in zip(names, slab_grids(centres), strict=True):
         assert grid.shape == tuple(state[f"{name}.weight"].shape)
@@ -223,11 +223,9 @@ def test_exported_gltf_plates_have_their_weights_colours_and_the_words_are_lit(t
         u.append((state[f"{name}.weight"].double() / scales[f"{name}.weight"]).numpy().ravel())
     assert_diverging_colours(np.concatenate(colours), np.concatenate(u), "glTF reflectors")
     wall = meshes[(4 * vocab, True)]  # the words: one textured quad each, tinted
-    alpha = gltf_arrays(gltf, wall.COLOR_0)[::4, 3].astype(int)
+    light = gltf_arrays(gltf, wall.COLOR_0)[::4, 0].astype(int)  # the glyphs' light: the warm white's red
     probs = cube_viz.load_checkpoint(ckpt).predict("the cat")
-    top = int(np.argmax(probs))
-    assert alpha[top] == 255
-    rest = np.arange(vocab) != top
-    slope, floor = np.polyfit(probs[rest] / probs.max(), alpha[rest], 1)
-    off = np.abs(floor + slope * probs[rest] / probs.max() - alpha[rest]).max()
-    assert off <= 1.0 and slope > 100, f"the words' light is not in proportion to the probabilities (off {off:.1f})"
+    rest = np.arange(vocab) != int(np.argmax(probs))  # the top guess is gold
+    slope, floor = np.polyfit(probs[rest] / probs.max(), light[rest], 1)
+    off = np.abs(floor + slope * probs[rest] / probs.max() - light[rest]).max()
+    assert off <= 1.0 and slope > 0.3 * 255, f"the words' light is not in proportion to probability (off {off:.1f})"

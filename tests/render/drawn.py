@@ -23,7 +23,8 @@ OBJECTS = ["the fish", "a ball", "the bread", "some milk", "a book"]
 
 
 def tiny_corpus(folder: Path) -> Path:
-    """100 sentences of 21 words in all: every slab has fewer than 64 rows, so none is folded into tiles."""
+    """100 sentences of 21 words in all: with tiny_config's shapes every slab is about as wide as high, so none
+    is folded into bands (README: a matrix folds once it is over 1.5 x as tall as wide, or as wide as tall)."""
     path = folder / "tiny.txt"
     path.write_text("\n".join(f"{s} {v} {o} ." for s in SUBJECTS for v in VERBS for o in OBJECTS) + "\n")
     return path
@@ -31,7 +32,7 @@ def tiny_corpus(folder: Path) -> Path:
 
 def tiny_config(corpus: Path, **changes) -> TrainConfig:
     """Two hidden layers of different widths (12, 10) and non-square weight matrices."""
-    return TrainConfig(**{**dict(corpus=str(corpus), context=2, embed=4, hidden=(12, 10), batch_size=16, seed=5),
+    return TrainConfig(**{**dict(corpus=str(corpus), context=2, embed=10, hidden=(12, 10), batch_size=16, seed=5),
                           **changes})
 
 
@@ -77,18 +78,26 @@ def drawn_tilt(normal: np.ndarray) -> np.ndarray:
 
 def slab_grids(centres: np.ndarray) -> list[np.ndarray]:
     """Per slab, front (small y) to back: (rows, cols) plate indices laid out as the README reads a slab: column i
-    the i-th from the left (x increasing), row j the j-th from the top (z decreasing), one pitch apart."""
+    the i-th from the left (x increasing), row j the j-th from the top (z decreasing), one pitch (the slab's)
+    apart."""
     grids = []
     for y in np.unique(np.round(centres[:, 1], 4)):
         idx = np.flatnonzero(np.abs(centres[:, 1] - y) < 1e-3)
-        col = np.round(centres[idx, 0] - centres[idx, 0].min()).astype(int)
-        row = np.round(centres[idx, 2].max() - centres[idx, 2]).astype(int)
-        np.testing.assert_allclose(centres[idx, 0] - centres[idx, 0].min(), col, atol=1e-3)  # pitch 1
+        pitch = slab_pitch(centres[idx])
+        col = np.round((centres[idx, 0] - centres[idx, 0].min()) / pitch).astype(int)
+        row = np.round((centres[idx, 2].max() - centres[idx, 2]) / pitch).astype(int)
+        np.testing.assert_allclose(centres[idx, 0] - centres[idx, 0].min(), col * pitch, atol=1e-3)  # a grid
         grid = np.full((row.max() + 1, col.max() + 1), -1)
         grid[row, col] = idx
         assert (grid >= 0).all() and len(idx) == grid.size, "a slab's plates do not fill a grid"
         grids.append(grid)
     return grids
+
+
+def slab_pitch(centres: np.ndarray) -> float:
+    """The distance between neighbouring plates of one slab's centres (N, 3): the smallest step in x or z."""
+    steps = np.concatenate([np.diff(np.unique(np.round(centres[:, axis], 4))) for axis in (0, 2)])
+    return float(steps.min())
 
 
 def assert_diverging_colours(rgb: np.ndarray, u: np.ndarray, what: str) -> None:
