@@ -124,3 +124,33 @@ def test_a_screenshot_with_ablate_draws_the_knocked_out_plates_dark(small_traine
     darker = (marked.sum(axis=2) < plain.sum(axis=2) - 30).mean()
     assert darker > 0.05 and brighter < 0.01, f"knocked-out plates darker on {darker:.1%} of the screenshot, " \
         f"brighter on {brighter:.1%}"
+
+
+def test_every_frame_of_an_ablated_movie_shows_the_damaged_model(small_trainer):
+    """record --ablate: each frame, as training goes on, has the knocked-out weights at 0 (flat and dark) and the
+    wall shows what torch predicts with them zeroed; the trainer's own weights stay intact."""
+    import torch
+
+    from cube_viz.anim.director import Director
+    from cube_viz.anim.storyboard import Shot
+    from cube_viz.app.record import RecordRequest, Source, frames_of
+    from cube_viz.scene.frame import CubeSpec
+    from cube_viz.sim.ablation import fraction_mask
+
+    t = small_trainer
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    knocked = fraction_mask(len(spec.lattice.param_index), 0.5, t.config.seed)
+    request = RecordRequest(None, (16, 16), 10.0, [Shot(duration=0.5, training="training", steps_per_second=20)])
+    for frame, _ in frames_of(request, Director(spec), Source(trainer=t), knocked):
+        np.testing.assert_array_equal(frame.knocked, knocked)
+        assert not frame.reflectors.weight[knocked].any() and frame.reflectors.weight[~knocked].all()
+        state = {k: v.clone() for k, v in t.model.state_dict().items()}
+        flat = torch.cat([v.reshape(-1) for v in state.values()])
+        flat[torch.from_numpy(spec.lattice.param_index[knocked])] = 0.0
+        damaged, offset = {}, 0
+        for k, v in state.items():
+            damaged[k], offset = flat[offset:offset + v.numel()].view_as(v), offset + v.numel()
+        with torch.no_grad():
+            probs = torch.softmax(torch.func.functional_call(t.model, damaged, (torch.tensor(t.probe_ids),)), -1)
+        np.testing.assert_allclose(frame.probs, probs.numpy(), atol=1e-6)
+    assert t.step_count == 10 and np.asarray(t.model.state_dict()["out.weight"]).all()  # trained on, intact
