@@ -240,11 +240,14 @@ def test_clicking_a_bias_shows_its_true_value(qtbot, window):
     lat = window.spec.lattice
     out = lat.slabs[-1]
     index = out.bias.start + 5  # the bias of output word 5
+    window.panel.toggles["wall"].setChecked(False)  # from the front the wall's words lie over it, picked first
     window.camera("front")
-    cam = window.plotter.camera
-    cam.position = np.asarray(lat.bias_positions[index]) + np.array([0, -300.0, 0])
+    cam = window.plotter.camera  # from between the last hidden slab and the output slab: the bias in front
+    gap = out.y - lat.slabs[-2].y
+    cam.position = np.asarray(lat.bias_positions[index]) + np.array([0, -gap / 2, 0])
     cam.focal_point = lat.bias_positions[index]
     cam.parallel_scale = 6.0
+    cam.clipping_range = (0.01, 4 * gap)  # the slabs behind the camera are not drawn (nor picked)
     window.plotter.render()
     click(qtbot, window, display(window, lat.bias_positions[index]))
     qtbot.waitUntil(lambda: window.director.selection == ("bias", index), timeout=3000)
