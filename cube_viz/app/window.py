@@ -218,7 +218,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             director.receive(published, time.perf_counter(), self.worker.playing)
             panel.timeline.setRange(0, len(director.history) - 1)
             panel.timeline.setValue(len(director.history) - 1 if director.scrubbed is None else director.scrubbed)
-        if self.director.mode != "history" and (published is not None or self.director.moving):
+        if self.director.mode != "history" and (published or self.director.moving or self.view["chart"].due):
             self._show_now()  # (a scrubbed view is drawn when the slider moves; a still one once)
 
     def _show_now(self) -> None:

@@ -128,6 +128,7 @@ class Chart(Element):
         super().__init__(plotter, spec, built)
         self.chart = LossChart(plotter, len(spec.vocab))
         self._drawn, self._drawn_at = None, -np.inf  # the Losses drawn last, and when (perf_counter)
+        self.pending = False  # losses came that min_seconds kept from being drawn yet: draw the frame again
         self.present(False)
 
     def update(self, frame: Frame) -> None:
@@ -135,10 +136,16 @@ class Chart(Element):
         if not self.shown:  # nothing to pay for; drawn afresh when shown again
             return
         now = time.perf_counter()
-        if frame.losses is not None and frame.losses is not self._drawn and now - self._drawn_at >= self.min_seconds:
+        self.pending = frame.losses is not None and frame.losses is not self._drawn
+        if self.pending and now - self._drawn_at >= self.min_seconds:
             self.chart.update(frame.losses.steps, frame.losses.values, frame.losses.batches_per_epoch)
-            self._drawn, self._drawn_at = frame.losses, now
+            self._drawn, self._drawn_at, self.pending = frame.losses, now, False
         self.chart.show_step(frame.chart_step)
+
+    @property
+    def due(self) -> bool:
+        """Losses wait to be drawn and min_seconds have passed: a still view should be drawn again for them."""
+        return self.pending and time.perf_counter() - self._drawn_at >= self.min_seconds
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
         self.chart.rescale(text_scale)
