@@ -80,3 +80,29 @@ def test_every_word_stands_out_from_its_background_at_1080p(scene, camera):
     assert ratios[faintest] >= 3, f"the least likely word, {spec.vocab[faintest]!r}: {ratios[faintest]:.2f}"
     worst = int(np.argmin(ratios))
     assert ratios.min() >= 3, f"{spec.vocab[worst]!r} at contrast {ratios[worst]:.2f} ({camera})"
+
+
+@pytest.mark.parametrize("hidden", [(8,), (64, 64), (1024, 1024)])
+def test_each_slab_name_stands_at_its_slab_in_the_lights_order(hidden):
+    """The names stand on one line along the light at the top of the cube, each at its slab's depth: seen from
+    any side they come in the order the light passes the slabs (the large shape once printed "output" first)."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import offscreen_plotter
+    from cube_viz.scene.lattice import build_lattice, slab_title
+    from cube_viz.sim.snapshot import Tensors
+    from tests.scene.test_scene import mlp_layout
+
+    layout = mlp_layout(hidden)
+    initial = Tensors(np.ones(sum(int(np.prod(s)) for _, s in layout), np.float32), layout)
+    spec = CubeSpec.build(initial, [f"w{i}" for i in range(256)])
+    lat = build_lattice(layout)
+    plotter = offscreen_plotter((200, 200))
+    try:
+        labels = CubeView(plotter, spec)["slab-labels"].actors
+        where = np.array([a.GetPositionCoordinate().GetValue() for a in labels])
+    finally:
+        plotter.close()
+    assert [a.GetInput() for a in labels] == [slab_title(s.name) for s in lat.slabs]
+    np.testing.assert_allclose(where[:, 1], [s.y for s in lat.slabs])  # each at its slab's depth
+    assert np.all(where[:, 0] == where[0, 0]) and np.all(where[:, 2] == where[0, 2])  # on one line along y
+    assert abs(where[0, 2]) < lat.half_width and where[0, 2] > max(np.abs(lat.positions[:, 2]))  # above the slabs

@@ -11,6 +11,7 @@ from cube_viz.scene.lattice import slab_title
 
 FONT = 18
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
+LABEL_HEIGHT = 0.95  # every name at this share of the cube's half height, above the slabs (which fill 0.9)
 
 
 class SlabLabels(Element):
@@ -20,17 +21,19 @@ class SlabLabels(Element):
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
         lat = spec.lattice
-        for i, slab in enumerate(lat.slabs):
+        for slab in lat.slabs:
             actor = vtk.vtkTextActor()
             actor.SetInput(slab_title(slab.name))
             position = actor.GetPositionCoordinate()
             position.SetCoordinateSystemToWorld()
-            position.SetValue(0.0, slab.y, lat.nodes[i][:, 2].max() + 3.0 * slab.pitch)  # above the slab, in the cube
+            position.SetValue(0.0, slab.y, LABEL_HEIGHT * lat.half_width)  # one line along the light: in order
             prop = actor.GetTextProperty()
             prop.SetColor(pv.Color("#e8eefc").float_rgb)
             prop.BoldOn()
             prop.SetJustificationToCentered()
             prop.SetVerticalJustificationToCentered()
+            prop.SetBackgroundColor(0.02, 0.03, 0.06)  # on a dark label: legible over the plates and the wall
+            prop.SetBackgroundOpacity(0.8)
             plotter.add_actor(self.add(actor), name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
         plotter.renderer.AddObserver("StartEvent", self._show_if_apart)
 
