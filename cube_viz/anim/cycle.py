@@ -6,7 +6,7 @@ the plate sets and when the wave reaches each plate) and per step (StepCycle: th
 the step, every plate's old and new tilt, peak glow, full field and glints, the rays' stages). A frame then
 costs the turn of every plate and nothing else. At u = 1 every plate shows exactly the new parameter.
 
-Weights and biases are two plate sets (PlateSet) that go through one code path: the same turn, glow,
+Weights and biases are two plate sets (scene.lattice.PlateSet) that go through one code path: the same turn, glow,
 stabilizing field and glints. The biases get a field because the optimizer does decay them: the trainer
 keeps torch's AdamW (and SGD) default of one parameter group with weight decay on every parameter, so
 -lr * wd * b is part of every bias update. nanoGPT decays only parameters with two or more dimensions;
@@ -33,32 +33,12 @@ from cube_viz.anim.phases import (  # noqa: F401 (CYCLE and CYCLE_SECONDS re-exp
 )
 from cube_viz.scene import orient
 from cube_viz.scene.frame import CubeSpec, Frame, Plates, build_frame
-from cube_viz.scene.lattice import Lattice
+from cube_viz.scene.lattice import PlateSet, plate_sets
 from cube_viz.sim.snapshot import Snapshot
 
 GLOW_SCALE = 0.005  # |grad| at which a plate glows at half strength; the same for every layer and run
 FIELD_SCALE = 1e-5  # |weight-decay pull| at half strength of the stabilizing field
 GLINT_TOP = 0.01  # the largest 1% of |update| of a plate set this step glint (and every sign flip)
-
-
-@dataclass(frozen=True)
-class PlateSet:
-    """One kind of plate, weights or biases: where each plate sits and which parameter it shows."""
-
-    name: str  # "reflectors" | "biases": its field in Frame and in Motion
-    positions: np.ndarray  # (N, 3) float32 plate centres
-    layer: np.ndarray  # (N,) int32 slab index
-    row: np.ndarray  # (N,) int32 output unit within the slab
-    rows: np.ndarray  # (N,) int64 rows of the plate's slab (the wave's stagger runs over them)
-    param_index: np.ndarray  # (N,) int64 the parameter's index in params.flat
-
-
-def plate_sets(lat: Lattice) -> tuple[PlateSet, PlateSet]:
-    """The lattice's reflectors and biases, as two instances of one plate set."""
-    rows = np.array([s.rows for s in lat.slabs])  # (L,)
-    return (PlateSet("reflectors", lat.positions, lat.layer, lat.row, rows[lat.layer], lat.param_index),
-            PlateSet("biases", lat.bias_positions, lat.bias_layer, lat.bias_row, rows[lat.bias_layer],
-                     lat.bias_param_index))
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,27 @@ class Lattice:
         return tuple(s.name for s in self.slabs)
 
 
+@dataclass(frozen=True)
+class PlateSet:
+    """One kind of plate, weights or biases: where each plate sits and which parameter it shows."""
+
+    name: str  # "reflectors" | "biases": its field in Frame and in Motion
+    positions: np.ndarray  # (N, 3) float32 plate centres
+    layer: np.ndarray  # (N,) int32 slab index
+    row: np.ndarray  # (N,) int32 output unit within the slab
+    rows: np.ndarray  # (N,) int64 rows of the plate's slab (the wave's stagger runs over them)
+    param_index: np.ndarray  # (N,) int64 the parameter's index in params.flat
+    pitch: np.ndarray  # (N,) float32 the pitch of the plate's slab (its plate is as much larger)
+
+
+def plate_sets(lat: Lattice) -> tuple[PlateSet, PlateSet]:
+    """The lattice's reflectors and biases, as two instances of one plate set."""
+    rows = np.array([s.rows for s in lat.slabs])  # (L,)
+    return (PlateSet("reflectors", lat.positions, lat.layer, lat.row, rows[lat.layer], lat.param_index, lat.pitch),
+            PlateSet("biases", lat.bias_positions, lat.bias_layer, lat.bias_row, rows[lat.bias_layer],
+                     lat.bias_param_index, lat.bias_pitch))
+
+
 def slab_title(name: str) -> str:
     """What the picture calls a slab: "embedding", "hidden 1", ..., "output" (parameter "hidden.0" is hidden 1)."""
     return {"embed": "embedding", "out": "output"}.get(name) or f"hidden {int(name.split('.')[1]) + 1}"

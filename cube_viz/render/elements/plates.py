@@ -8,6 +8,7 @@ import pyvista as pv
 from cube_viz.render.elements.base import Element, cell_at, per_corner
 from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import Frame
+from cube_viz.scene.lattice import plate_sets
 from cube_viz.scene.orient import TONE_RANGE
 
 PLATE = 0.62  # plate side, in its slab's pitches: gaps keep the slabs see-through
@@ -30,16 +31,15 @@ def plate_mesh(centres: np.ndarray, side: np.ndarray) -> pv.PolyData:
     return mesh
 
 
-class PlateSet(Element):
-    """The plates of one parameter kind: `kind` names the frame's Plates and Motion fields."""
+class PlateMesh(Element):
+    """The plates of one plate set (scene.lattice.plate_sets): `kind` names it, and its Frame and Motion fields."""
 
     kind, side = "reflectors", PLATE
 
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
-        lat = spec.lattice
-        self.centres = lat.positions if self.kind == "reflectors" else lat.bias_positions
-        self.sides = self.side * (lat.pitch if self.kind == "reflectors" else lat.bias_pitch)  # (N,)
+        plates = next(ps for ps in plate_sets(spec.lattice) if ps.name == self.kind)
+        self.centres, self.sides = plates.positions, self.side * plates.pitch  # (N, 3), (N,)
         self.mesh = plate_mesh(self.centres, self.sides)
         self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, ambient=0.35, diffuse=0.75, specular=0.25,
                                   specular_power=30, name=self.kind))
@@ -59,5 +59,5 @@ class PlateSet(Element):
         return cell_at(self.plotter, self.actors[0], x, y, 0.002)
 
 
-class Biases(PlateSet):
+class Biases(PlateMesh):
     kind, side = "biases", BIAS_PLATE
