@@ -30,28 +30,27 @@ def test_help_lists_the_training_flags():
         assert flag in r.stdout
 
 
-def test_scene_and_anim_load_neither_the_renderer_nor_qt_nor_torch():
+def assert_packages_load_none_of(packages: tuple[str, ...], banned: tuple[str, ...]) -> None:
+    """Import every module of the packages in a fresh interpreter; none of the banned top-level packages loads."""
     code = (
-        "import sys, pkgutil, importlib, cube_viz.scene, cube_viz.anim\n"
-        "for package in (cube_viz.scene, cube_viz.anim):\n"
+        "import sys, pkgutil, importlib\n"
+        f"for name in {packages!r}:\n"
+        "    package = importlib.import_module(name)\n"
         "    for m in pkgutil.iter_modules(package.__path__):\n"
-        "        importlib.import_module(f'{package.__name__}.{m.name}')\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('pyvista', 'vtk', 'vtkmodules', 'qtpy', 'PySide6',\n"
-        "                                                   'torch')]\n"
+        "        importlib.import_module(f'{name}.{m.name}')\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {banned!r}]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_scene_and_anim_load_neither_the_renderer_nor_qt_nor_torch():
+    assert_packages_load_none_of(("cube_viz.scene", "cube_viz.anim"),
+                                 ("pyvista", "vtk", "vtkmodules", "qtpy", "PySide6", "torch"))
 
 
 def test_the_renderer_does_not_load_qt():
-    code = (
-        "import sys, pkgutil, importlib, cube_viz.render\n"
-        "for m in pkgutil.iter_modules(cube_viz.render.__path__):\n"
-        "    importlib.import_module(f'cube_viz.render.{m.name}')\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('qtpy', 'PySide6', 'pyvistaqt')]\n"
-        "assert not bad, bad\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    assert_packages_load_none_of(("cube_viz.render", "cube_viz.render.elements"), ("qtpy", "PySide6", "pyvistaqt"))
 
 
 def test_the_window_process_does_not_load_torch():
