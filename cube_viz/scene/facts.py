@@ -19,23 +19,23 @@ def percent(p: float) -> str:
 
 def hud_text(frame: Frame, vocab: tuple[str, ...]) -> str:
     """Step, epoch and loss; the context the model reads and the true next word; its top 3 guesses; what is
-    knocked out."""
+    knocked out. Short lines (none much over 34 characters for the default context), so that the HUD fits
+    the gutter beside a centred cube: each fact on a line of its own, a guess a line."""
     loss = "-" if np.isnan(frame.loss) else f"{frame.loss:.3f}"
-    lines = [f"step {frame.step}   epoch {frame.epoch + 1}   loss {loss}"]
+    lines = [f"step {frame.step}   epoch {frame.epoch + 1}", f"loss {loss}"]
     if frame.prompt is not None:
-        target = ""
+        # what the model reads: the last few words, padded with <s>, unknown words as <unk>
+        lines.append(f"context: {' '.join(frame.context)} ...")
         if frame.target_id is not None and frame.probs is not None:
             p, place = frame.probs[frame.target_id], rank(frame.probs, frame.target_id)
             top = " = the top guess" if place == 1 else ""
-            target = f"   (true next word: {vocab[frame.target_id]}, {percent(p)}, rank {place}{top})"
-        # what the model reads: the last few words, padded with <s>, unknown words as <unk>
-        lines.append(f"context: {' '.join(frame.context)} ...{target}")
-        guesses = (f"{vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids)
-        lines.append("predicts: " + "   ".join(guesses))
+            lines += [f"true next word: {vocab[frame.target_id]}", f"  {percent(p)}, rank {place}{top}"]
+        guesses = [f"{vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids]
+        lines += [f"predicts: {guesses[0]}", *(f"          {g}" for g in guesses[1:])]
     if frame.knocked is not None:
         n = int(frame.knocked.sum())
         share = n / frame.knocked.size
-        lines.append(f"knocked out: {n} of {frame.knocked.size} reflectors ({share:.1%}), drawn dark")
+        lines += [f"knocked out: {n} of {frame.knocked.size}", f"  reflectors ({share:.1%}), drawn dark"]
     return "\n".join(lines)
 
 

@@ -47,5 +47,10 @@ def test_a_words_facts_and_the_hud_rank_it_by_torchs_softmax():
     word = order[4]
     assert f"probability {probs[word].item():.3g}, rank 5 of {len(probs)}" in word_facts(spec, frame, word)
     hud = hud_text(frame, spec.vocab)
-    assert hud.splitlines()[-1].startswith(f"predicts: {spec.vocab[order[0]]} ")
-    assert [spec.vocab[i] for i in frame_ids][-1] in hud.splitlines()[1]
+    lines = hud.splitlines()
+    guesses = lines.index(next(line for line in lines if line.startswith("predicts: ")))
+    assert [line.split()[-2] for line in lines[guesses:guesses + 3]] == [spec.vocab[i] for i in order[:3]]
+    assert lines[guesses].startswith(f"predicts: {spec.vocab[order[0]]} ")
+    context = next(line for line in lines if line.startswith("context: "))
+    assert [spec.vocab[i] for i in frame_ids][-1] in context.split()
+    assert max(len(line) for line in lines) <= 40  # short lines: the HUD fits the gutter beside the cube
