@@ -1,37 +1,37 @@
-"""How to read the cube, at the lower left: the encoding of every element, and of the motion when it moves."""
+"""How to read the cube, at the lower left: the encoding of every element the view shows, and of the motion
+while it moves (scene/legend.py says which lines; render/overlays.py where and how large)."""
 
 from __future__ import annotations
 
 from cube_viz.render.elements.base import Element, corner_text, font_size
 from cube_viz.scene.frame import Frame
+from cube_viz.scene.legend import legend_text
 
 FONT = 22
-LEGEND = (  # one entry a line, none over ~60 characters: captions too wide for the rest move above it
-    "HOW TO READ THE CUBE\n"
-    "plate = one weight   small plate = one bias\n"
-    "plate tilt and colour = its value (red +, blue -)\n"
-    "ray = a_i x w_ji, strongest: warm +, cool -, bright = large\n"
-    "gel dot: violet dims, green amplifies, grey passes\n"
-    "wall = every word, as bright as its probability\n"
-    "gold word = top guess   green word = true next word"
-)
-
-
-def motion_legend(exaggeration: float, decaying: bool) -> str:
-    turn = "" if exaggeration == 1 else f"\nturns exaggerated x{exaggeration:g}, settling on the true weight"
-    field = "\ncyan = pull of weight decay (stabilizing field)" if decaying else ""
-    return f"\nglow = size of the gradient as the wave passes\nwhite = largest update or sign flip{field}{turn}"
+EXPLAINED = ("reflectors", "biases", "rays", "gel", "waves", "wall")  # the elements the legend has lines for
 
 
 class Legend(Element):
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
+        self.built = built  # the elements drawn before it: which of them are shown decides its lines
         self.text = self.add(corner_text(plotter, "lower_left", "#c8d2e6", "legend", backdrop=True))
-        self.text.SetInput(LEGEND)
+        self.motion: tuple[float, bool] | None = None
+        self.content = None  # as written; the text shown may be wrapped narrower
+        self.refresh()
 
     def update(self, frame: Frame) -> None:
         m = frame.motion
-        self.text.SetInput(LEGEND + ("" if m is None else motion_legend(m.exaggeration, m.decaying)))
+        self.motion = None if m is None else (m.exaggeration, m.decaying)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The lines for the elements shown now (an element may be hidden or shown between frames)."""
+        shown = [name for name in EXPLAINED if name in self.built and self.built[name].shown]
+        text = legend_text(shown, self.motion)
+        if text != self.content:
+            self.content = text
+            self.text.SetInput(text)
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
         self.text.GetTextProperty().SetFontSize(font_size(FONT, text_scale))

@@ -1,0 +1,40 @@
+"""How to read the cube: the legend's lines for what the view shows now (a hidden element needs no entry; a
+still has no wave, no turning plates)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+TITLE = "HOW TO READ THE CUBE"
+ENTRIES = (  # (the elements any one of which the line explains, the line); none over ~60 characters
+    (("reflectors",), "plate = one weight"),
+    (("biases",), "small plate = one bias"),
+    (("reflectors", "biases"), "plate tilt and colour = its value (red +, blue -)"),
+    (("rays",), "ray = a_i x w_ji, strongest: warm +, cool -, bright = large"),
+    (("gel",), "gel dot: violet dims, green amplifies, grey passes"),
+    (("wall",), "wall = every word, as bright as its probability"),
+    (("wall",), "gold word = top guess   green word = true next word"),
+)
+MOTION = (  # while a step plays: the wave and the turns
+    (("waves", "reflectors", "biases"), "glow = size of the gradient as the wave passes"),
+    (("reflectors", "biases"), "white = largest update or sign flip"),
+)
+
+
+def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None) -> str:
+    """The legend for a view showing the elements named in `shown`; motion: (turn exaggeration, whether
+    weight decay pulls) while a step plays, None for a still. The weight and bias entries share a line
+    when both are shown."""
+    entries = ENTRIES + (MOTION if motion is not None else ())
+    lines = [line for names, line in entries if any(n in shown for n in names)]
+    if "plate = one weight" in lines and "small plate = one bias" in lines:
+        at = lines.index("plate = one weight")
+        lines[at: at + 2] = ["plate = one weight   small plate = one bias"]
+    plates = "reflectors" in shown or "biases" in shown
+    if motion is not None and plates:
+        exaggeration, decaying = motion
+        if decaying:
+            lines.append("cyan = pull of weight decay (stabilizing field)")
+        if exaggeration != 1:
+            lines.append(f"turns exaggerated x{exaggeration:g}, settling on the true weight")
+    return "\n".join([TITLE, *lines]) if lines else ""
