@@ -10,6 +10,7 @@ import pyvista as pv
 
 from cube_viz.render.elements import REGISTRY
 from cube_viz.render.elements.base import Element
+from cube_viz.render.overlays import Overlays
 from cube_viz.scene.elements import ELEMENTS
 from cube_viz.scene.frame import CubeSpec, Frame
 
@@ -23,6 +24,7 @@ class CubeView:
         self.elements: dict[str, Element] = {}
         for e in ELEMENTS:  # in drawing order; an element may look up those built before it
             self.elements[e.name] = REGISTRY[e.name](plotter, spec, self.elements)
+        self.overlays = Overlays(plotter, spec, self.elements)  # lays out the texts and the chart each render
         for name in hidden:
             self.set_visible(name, False)
         self.rescale(text_scale)
@@ -40,6 +42,7 @@ class CubeView:
         device pixels, where a high-density screen has more of them than text's (dpi-scaled) points."""
         for element in self.elements.values():
             element.rescale(text_scale, text_scale if line_scale is None else line_scale)
+        self.overlays.rescale(text_scale)
 
     def set_visible(self, name: str, on: bool) -> None:
         self.elements[name].shown = on

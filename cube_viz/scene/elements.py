@@ -27,7 +27,7 @@ ELEMENTS = (  # in the order they are drawn: the wall after the slabs, overlays 
     Element("hud", "HUD", "U"),
     Element("legend", "legend", "E"),
     Element("chart", "loss chart", "C"),
-    Element("captions", "captions"),  # after the legend and the chart, whose boxes it keeps clear of
+    Element("captions", "captions"),  # render/overlays.py lays the HUD, legend, chart and captions out
 )
 NAMES = tuple(e.name for e in ELEMENTS)
 TOGGLES = tuple(e for e in ELEMENTS if e.key)  # in the window's panel and keys, in this order

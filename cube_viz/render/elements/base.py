@@ -14,7 +14,7 @@ import vtk
 
 from cube_viz.scene.frame import CubeSpec, Frame
 
-MARGIN = 0.01  # corner texts' distance from the top and bottom edges, and the captions' from the legend
+MARGIN = 0.01  # corner texts' distance from the top and bottom edges (render/overlays.py places them anew)
 
 
 class Element:
@@ -44,6 +44,11 @@ class Element:
     def shown(self, on: bool) -> None:
         self._shown = on
         self._apply()
+
+    @property
+    def wanted(self) -> bool:
+        """Shown and present: drawn, where the overlays' layout finds room for it."""
+        return self._shown and self._present
 
     def present(self, on: bool) -> None:
         self._present = on
@@ -84,9 +89,11 @@ def text_box(actor: vtk.vtkTextActor, renderer) -> tuple[float, float, float, fl
     return x + box[0], x + box[1], y + box[2], y + box[3]
 
 
-def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdrop: bool = False) -> vtk.vtkTextActor:
+def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdrop: bool = False,
+                flush_left: bool = False) -> vtk.vtkTextActor:
     """Text pinned to a corner of the view ("upper_left", "lower_right", ...); with `backdrop`, on a dark
-    panel, so that it reads where it overlaps the cube.
+    panel, so that it reads where it overlaps the cube; with `flush_left`, its lines start at one left edge
+    at a right-hand corner too (wrapped prose).
 
     A plain text actor, not pyvista's corner annotation: an annotation refits its font to the viewport
     whenever its text changes, which cost ~70 ms a frame for a HUD that changes every frame.
@@ -95,10 +102,10 @@ def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdro
     top, right = corner.startswith("upper"), corner.endswith("right")
     position = actor.GetPositionCoordinate()
     position.SetCoordinateSystemToNormalizedViewport()
-    position.SetValue(0.995 if right else 0.005, 1 - MARGIN if top else MARGIN)
+    position.SetValue(0.995 if right and not flush_left else 0.005, 1 - MARGIN if top else MARGIN)
     prop = actor.GetTextProperty()
     prop.SetColor(pv.Color(color).float_rgb)
-    prop.SetJustification(vtk.VTK_TEXT_RIGHT if right else vtk.VTK_TEXT_LEFT)
+    prop.SetJustification(vtk.VTK_TEXT_RIGHT if right and not flush_left else vtk.VTK_TEXT_LEFT)
     prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if top else vtk.VTK_TEXT_BOTTOM)
     if backdrop:
         prop.SetBackgroundColor(0.02, 0.03, 0.06)

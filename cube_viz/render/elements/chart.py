@@ -129,6 +129,7 @@ class Chart(Element):
         self.chart = LossChart(plotter, len(spec.vocab))
         self._drawn, self._drawn_at = None, -np.inf  # the Losses drawn last, and when (perf_counter)
         self.pending = False  # losses came that min_seconds kept from being drawn yet: draw the frame again
+        self._text_scale = 1.0  # its text's scale as last placed
         self.present(False)
 
     def update(self, frame: Frame) -> None:
@@ -148,14 +149,31 @@ class Chart(Element):
         return self.pending and time.perf_counter() - self._drawn_at >= self.min_seconds
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
+        self._text_scale = text_scale
         self.chart.rescale(text_scale)
 
-    def box(self, renderer) -> tuple[float, float, float, float] | None:
+    def place(self, box: tuple[float, float, float, float], text_scale: float) -> None:
+        """Draw the chart in `box` (left, bottom, right, top display pixels), its text and lines for a view
+        text_scale x 1080 pixels high (the layout's scale already in it)."""
+        left, bottom, right, top = (round(v) for v in box)
+        width, height = self.plotter.renderer.GetSize()
+        chart = self.chart.chart
+        # pyvista refits the chart to loc and size (int(fraction * pixels)) whenever its size differs from
+        # theirs: set all three, the fractions half a pixel up so that they truncate to the same pixels
+        chart._loc = ((left + 0.5) / width, (bottom + 0.5) / height)
+        chart._size = ((right - left + 0.5) / width, (top - bottom + 0.5) / height)
+        if tuple(chart._geometry) != (left, bottom, right - left, top - bottom):
+            chart._geometry = (left, bottom, right - left, top - bottom)
+        if text_scale != self._text_scale:
+            self._text_scale = text_scale
+            self.chart.rescale(text_scale)
+
+    def box(self) -> tuple[float, float, float, float] | None:
         """(left, right, bottom, top) in display pixels where the chart is drawn; None where it is not."""
         if not self.chart.visible:
             return None
-        (x, y), (w, h), (width, height) = self.chart.chart.loc, self.chart.chart.size, renderer.GetSize()
-        return x * width, (x + w) * width, y * height, (y + h) * height
+        x, y, w, h = self.chart.chart._geometry
+        return x, x + w, y, y + h
 
     def _apply(self) -> None:
         self.chart.visible = self._shown and self._present

@@ -1,0 +1,164 @@
+"""The overlays (HUD, banner, captions, loss chart, legend) never cover each other, the wall's words or the
+frame's edge, at every size a still or a movie is made at, with and without a caption and the chart."""
+
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cube_viz.config import TrainConfig
+from cube_viz.scene.frame import CubeSpec, Losses
+from cube_viz.scene.overlay_layout import Overlay, layout, meet, wrap, wrappings
+from cube_viz.sim.trainer import Trainer
+from tests.conftest import SMALL
+
+SIZES = [(640, 360), (1280, 720), (1920, 1080), (3840, 2160)]
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """A small model (the layout does not depend on its size) with the default vocabulary for the wall; a
+    step played with its turns exaggerated and weight decay on (the tallest legend); the lecture's widest
+    caption; a movie's losses; an epoch's banner."""
+    from cube_viz.anim.cycle import cycle_frame
+
+    board = tomllib.loads((Path(__file__).parents[2] / "assets/storyboards/lecture.toml").read_text())
+    caption = max((s["caption"] for s in board["shot"] if "caption" in s), key=len)
+    t = Trainer.from_config(TrainConfig(**SMALL, weight_decay=0.01))
+    before, after = t.snapshot(), t.step(capture=True)
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    assert len(spec.vocab) == 256
+    losses = Losses(np.arange(1, 201), 5 - np.linspace(0, 2, 200), 50)
+    frame = replace(cycle_frame(spec, before, after, 0.5, 4.0), banner="epoch 2 begins")
+    return spec, frame, caption, losses
+
+
+def word_boxes(view, renderer) -> np.ndarray:
+    """(K, 4) display boxes (left, bottom, right, top) of the wall's words and its two spotlit words, each
+    corner projected by VTK itself (not by the layout's own projection)."""
+    import vtk
+
+    wall = view["wall"]
+    corners = np.concatenate([wall.words.points, wall.top_word.points, wall.true_word.points])
+    coordinate = vtk.vtkCoordinate()
+    coordinate.SetCoordinateSystemToWorld()
+    xy = []
+    for point in corners:
+        coordinate.SetValue(*map(float, point))
+        xy.append(coordinate.GetComputedDoubleDisplayValue(renderer))
+    xy = np.array(xy).reshape(-1, 4, 2)
+    return np.concatenate([xy.min(axis=1), xy.max(axis=1)], axis=1)
+
+
+def drawn_boxes(view, renderer) -> dict[str, tuple[float, float, float, float]]:
+    """(left, bottom, right, top) display pixels of every overlay drawn now: a text actor's box as VTK
+    measures it (backdrop included), the chart's geometry."""
+    from cube_viz.render.elements.base import text_box
+
+    actors = {"hud": view["hud"].text, "banner": view["hud"].banner, "legend": view["legend"].text,
+              "captions": view["captions"].text}
+    boxes = {}
+    for name, actor in actors.items():
+        if actor.GetVisibility() and actor.GetInput():
+            left, right, bottom, top = text_box(actor, renderer)
+            boxes[name] = (left, bottom, right, top)
+    chart = view["chart"].box()
+    if chart is not None:
+        left, right, bottom, top = chart
+        boxes["chart"] = (left, bottom, right, top)
+    return boxes
+
+
+def assert_apart(boxes, words, size, where):
+    width, height = size
+    names = sorted(boxes)
+    for i, a in enumerate(names):
+        left, bottom, right, top = boxes[a]
+        inside = left >= 0 and bottom >= 0 and right <= width and top <= height
+        assert inside, f"{a} {boxes[a]} leaves the frame {where}"
+        for b in names[i + 1:]:
+            assert not meet(boxes[a], boxes[b]), f"{a} {boxes[a]} meets {b} {boxes[b]} {where}"
+        hit = [tuple(np.round(w)) for w in words if meet(boxes[a], w)]
+        assert not hit, f"{a} {boxes[a]} covers {len(hit)} of the wall's words, e.g. {hit[0]} {where}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_no_two_overlays_meet_nor_cover_the_wall_or_leave_the_frame(scene, size):
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    spec, frame, caption, losses = scene
+    plotter = offscreen_plotter(size, "preview")
+    try:
+        view = CubeView(plotter, spec, text_scale=size[1] / 1080)
+        for camera in ("front", "iso"):
+            set_camera(plotter, spec.lattice, camera)
+            for with_caption in (False, True):
+                for with_chart in (False, True):
+                    view.update(replace(frame, caption=caption if with_caption else None,
+                                        losses=losses if with_chart else None))
+                    grab(plotter)
+                    where = f"at {size[0]}x{size[1]}, {camera}, caption {with_caption}, chart {with_chart}"
+                    boxes = drawn_boxes(view, plotter.renderer)
+                    assert_apart(boxes, word_boxes(view, plotter.renderer), size, where)
+                    # none is left out to keep the rest apart where a hall would see it
+                    needed = {"hud", "banner"} | ({"captions"} if with_caption else set())
+                    if size[1] >= 1080:
+                        needed |= {"legend"} | ({"chart"} if with_chart else set())
+                    assert needed <= set(boxes), f"{sorted(needed - set(boxes))} left out {where}"
+    finally:
+        plotter.close()
+
+
+def test_the_legend_lists_only_what_the_view_shows():
+    from cube_viz.scene.legend import legend_text
+
+    everything = ("reflectors", "biases", "rays", "gel", "waves", "wall")
+    still, moving = legend_text(everything), legend_text(everything, (4.0, True))
+    assert "ray = " in still and "gel dot" in still and "glow = " not in still
+    assert moving.startswith(still) and "glow = " in moving and "cyan" in moving and "x4" in moving
+    bare = legend_text(("wall",), (1.0, False))
+    assert "ray" not in bare and "plate" not in bare and "glow" not in bare and "wall = " in bare
+    assert legend_text(()) == ""
+
+
+def test_the_layout_slides_shrinks_wraps_and_drops():
+    """The pure layout: an overlay slides away from its corner past what is in the way, then tries smaller
+    scales and narrower variants, and is left out where nothing fits."""
+    fixed = lambda w, h: lambda v, s: (w * s, h * s)  # noqa: E731
+    size = (1000, 500)
+    words = np.array([[300, 0, 700, 500]])  # the wall, in the middle
+    a = Overlay("a", "upper_left", fixed(250, 200))
+    b = Overlay("b", "upper_left", fixed(250, 200))  # below a
+    c = Overlay("c", "lower_left", fixed(250, 100))  # no room left at full size: smaller
+    d = Overlay("d", "upper_right", fixed(400, 100), floor=0.9)  # too wide for the right gutter: left out
+    placed = layout(size, [a, b, c, d], words, gap=10)
+    assert placed["a"].box == (10, 290, 260, 490) and placed["b"].box == (10, 80, 260, 280)
+    assert placed["c"].scale == 0.6 and placed["c"].box == (10, 10, 160, 70)
+    assert "d" not in placed
+    boxes = [p.box for p in placed.values()]
+    assert not any(meet(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1:])
+    # a narrower variant before a smaller scale for prose; the other way round for a table
+    two = lambda v, s: ((300, 100), (200, 150))[v]  # noqa: E731
+    assert layout(size, [Overlay("e", "lower_right", two, 2)], words, gap=10)["e"].variant == 1
+    table = layout(size, [Overlay("e", "lower_right", lambda v, s: (300 * s, 100), 2, variant_cost=0.5)], words,
+                   gap=10)["e"]
+    assert table.variant == 0 and table.scale < 1
+    # the cube is kept clear of where there is room beside it, not where there is none
+    cube = (250, 0, 750, 500)
+    beside = layout(size, [Overlay("f", "upper_left", fixed(200, 100))], words, cube, gap=10)["f"]
+    assert beside.box[2] <= 250 - 10 + 1e-9 and beside.scale == 1
+    over = layout(size, [Overlay("h", "upper_left", fixed(280, 100), floor=1.0)], words, cube, gap=10)["h"]
+    assert over.scale == 1 and over.box[2] <= 300  # over the cube's edge, clear of the words
+
+
+def test_captions_wrap_at_spaces_keeping_every_word():
+    caption = "Step after step, sentence after sentence: one pass over them all is an epoch.\nNo single step is large."
+    versions = wrappings(caption, (56, 30))
+    assert versions[0] == caption and len(versions) == 3
+    for text, width in zip(versions[1:], (56, 30), strict=True):
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert text.split() == caption.split()
+    assert wrap("a b", 10) == "a b"
