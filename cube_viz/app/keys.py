@@ -40,12 +40,11 @@ def install_shortcuts(window: QtWidgets.QWidget, slots: dict[str, Callable[[], o
 
 
 def help_overlay(window: QtWidgets.QWidget) -> QtWidgets.QLabel:
-    """The key table over the picture (H), hidden until asked for."""
+    """The key table over the picture (H), hidden until asked for (the window places it, see toggle_help)."""
     rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in KEYS)
     label = QtWidgets.QLabel(f"<h3>cube-viz: keys</h3><table>{rows}</table>", window)
     label.setStyleSheet("background: rgba(10,14,24,225); color: #f0f4ff; padding: 18px; border-radius: 8px;"
                         "font-size: 15px;")
     label.adjustSize()
-    label.move(40, 110)  # below the HUD's three lines
     label.hide()
     return label

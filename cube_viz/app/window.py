@@ -85,6 +85,7 @@ class CubeWindow(QtWidgets.QMainWindow):
             "F11": self.toggle_presenting, **cameras,
             **{e.key: (lambda n=e.name: self.panel.toggles[n].toggle()) for e in TOGGLES}})
         self._help = help_overlay(self)
+        self.plotter.ren_win.AddObserver("EndEvent", self._place_help)  # where the overlays' layout left room
         self._pick_from = None
         self.plotter.iren.add_observer("LeftButtonPressEvent", self._on_press)
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
@@ -160,8 +161,24 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.view.set_visible(name, on)
 
     def toggle_help(self) -> None:
-        self._help.setVisible(not self._help.isVisible())
+        """The key table over the view, where the overlays' layout keeps room for it: below the HUD, clear of
+        the other overlays (which give way while it is up), over the cube if there is no room beside it."""
+        on = not self._help.isVisible()
+        ratio = self.plotter.devicePixelRatioF()
+        self.view.overlays.request("help", (self._help.width() * ratio, self._help.height() * ratio) if on else None)
+        self._help.setVisible(on)
         self._help.raise_()
+        self.plotter.Render()  # laid out again with (or without) the help's room; _place_help moves it there
+
+    def _place_help(self, *_) -> None:
+        spot = self.view.overlays.placed.get("help")
+        if spot is None or not self._help.isVisible():
+            return
+        ratio = self.plotter.devicePixelRatioF()
+        left, _, _, top = spot.box  # display pixels, origin at the view's lower left
+        at = self.plotter.mapTo(self, QtCore.QPoint(round(left / ratio), round(self.plotter.height() - top / ratio)))
+        if at != self._help.pos():
+            self._help.move(at)
 
     def scrub_to(self, index: int) -> None:
         self.director.scrub(index)
@@ -253,7 +270,6 @@ class CubeWindow(QtWidgets.QMainWindow):
     def _on_resize(self, *_) -> None:
         scale = self._text_scale()
         self.view.rescale(scale, scale * self.plotter.devicePixelRatioF())  # line widths are in device pixels
-        self._help.move(40, round(125 * scale))  # below the HUD's three lines
 
     def _on_press(self, *_) -> None:
         self._pick_from = self.plotter.iren.get_event_position()

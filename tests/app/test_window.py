@@ -104,6 +104,44 @@ def test_text_and_lines_follow_the_view_height(qtbot, window):
     assert small_rays == pytest.approx(rays * ratio, rel=0.02)
 
 
+def test_the_help_never_covers_the_hud_nor_another_overlay(qtbot, window):
+    """H puts the key table where the overlays' layout keeps room for it: below the HUD, inside the view,
+    and the legend, chart and captions give way to it."""
+    from cube_viz.render.elements.base import text_box
+    from cube_viz.scene.overlay_layout import meet
+
+    qtbot.waitUntil(lambda: window.frame is not None and window.frames_drawn > 2, timeout=10000)
+    press(window, "H")
+    ratio, view, help_ = window.plotter.devicePixelRatioF(), window.view, window._help
+
+    def help_box():  # display pixels (origin at the view's lower left) of the help widget
+        at = window.plotter.mapFrom(window, help_.pos())
+        top = (window.plotter.height() - at.y()) * ratio
+        return at.x() * ratio, top - help_.height() * ratio, (at.x() + help_.width()) * ratio, top
+
+    def drawn():
+        renderer, boxes = window.plotter.renderer, {}
+        for name, actor in (("hud", view["hud"].text), ("legend", view["legend"].text),
+                            ("captions", view["captions"].text), ("banner", view["hud"].banner)):
+            if actor.GetVisibility() and actor.GetInput():
+                left, right, bottom, top = text_box(actor, renderer)
+                boxes[name] = (left, bottom, right, top)
+        chart = view["chart"].box()
+        if chart is not None:
+            boxes["chart"] = (chart[0], chart[2], chart[1], chart[3])
+        return boxes
+
+    qtbot.waitUntil(lambda: help_.isVisible() and "help" in view.overlays.placed
+                    and abs(help_box()[3] - view.overlays.placed["help"].box[3]) <= 2 * ratio, timeout=5000)
+    box, boxes = help_box(), drawn()
+    assert "hud" in boxes and box[3] <= boxes["hud"][1]  # below the HUD
+    assert box[0] >= 0 and box[1] >= 0 and box[2] <= window.plotter.width() * ratio  # inside the view
+    for name, other in boxes.items():
+        assert not meet(box, other), f"the help {box} covers the {name} {other}"
+    press(window, "H")
+    qtbot.waitUntil(lambda: not help_.isVisible() and "help" not in view.overlays.placed, timeout=5000)
+
+
 def test_f11_presents_the_cube_alone_full_screen_and_back(qtbot, window):
     width = window.plotter.width()
     press(window, "F11")
