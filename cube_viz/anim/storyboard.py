@@ -2,7 +2,8 @@
 
     [[shot]]
     duration = 12                      # seconds
-    camera = ["iso", {azimuth = 60, elevation = 20, zoom = 1.2}]   # keyframes, eased between
+    camera = ["iso", {azimuth = 60, elevation = 20, zoom = 1.2}]   # keyframes, eased between;
+                                       # "slab:hidden.0": a close-up of that slab
     caption = "Every plate is one weight."
     highlight = "layer:hidden.0"       # or "wall", "rays", "reflector:out:2:12"
     training = "pause"                 # pause | lecture (one step's cycle, slowly) | training (many steps)
@@ -21,24 +22,18 @@ from pathlib import Path
 from cube_viz.anim.cycle import CYCLE_SECONDS
 from cube_viz.config import load_toml
 from cube_viz.errors import UserError
+from cube_viz.scene.camera import PRESETS, CameraKey, View, between, preset, resolve
+from cube_viz.scene.lattice import Lattice
 
 TRAINING = ("pause", "lecture", "training")
-PRESETS = {"iso": (-22.8, 17.7, 1.27), "front": (0.0, 0.0, 1.2), "side": (73.3, 13.1, 1.2), "top": (0.0, 89.0, 1.2)}
 FIELDS = {"duration", "camera", "caption", "highlight", "training", "steps_per_second", "cycle_seconds",
           "exaggeration", "lr", "weight_decay"}
 
 
 @dataclass(frozen=True)
-class CameraKey:
-    azimuth: float  # degrees, 0 = looking along the light from the front, positive = from the right
-    elevation: float  # degrees above the slabs' middle
-    zoom: float
-
-
-@dataclass(frozen=True)
 class Shot:
     duration: float
-    cameras: tuple[CameraKey, ...] = (CameraKey(*PRESETS["iso"]),)
+    cameras: tuple[CameraKey, ...] = (PRESETS["iso"],)
     caption: str | None = None
     highlight: str | None = None
     training: str = "pause"
@@ -53,24 +48,31 @@ class StoryboardError(UserError):
     pass
 
 
-def camera_key(value, where: str) -> CameraKey:
+def camera_key(value, where: str, layers: Layers | None = None) -> CameraKey:
+    """A preset name (iso, front, side, top, slab:NAME) or a table {azimuth, elevation, zoom, slab}."""
+    names = None if layers is None else tuple(layers)
     if isinstance(value, str):
-        if value not in PRESETS:
-            raise StoryboardError(f"{where}: unknown camera preset {value!r} (use {', '.join(PRESETS)} or a table)")
-        return CameraKey(*PRESETS[value])
+        try:
+            return preset(value, names)
+        except ValueError as e:
+            raise StoryboardError(f"{where}: {e}") from None
     if isinstance(value, dict):
-        unknown = set(value) - {"azimuth", "elevation", "zoom"}
+        unknown = set(value) - {"azimuth", "elevation", "zoom", "slab"}
         if unknown:
             raise StoryboardError(f"{where}: unknown camera key {sorted(unknown)[0]!r}")
+        slab = value.get("slab")
+        if slab is not None and not isinstance(slab, str):
+            raise StoryboardError(f"{where}: slab must be a slab's name, got {slab!r}")
+        base = PRESETS["iso"] if slab is None else camera_key(f"slab:{slab}", where, layers)
         try:
-            key = CameraKey(float(value.get("azimuth", PRESETS["iso"][0])),
-                            float(value.get("elevation", PRESETS["iso"][1])), float(value.get("zoom", 1.2)))
+            key = CameraKey(float(value.get("azimuth", base.azimuth)), float(value.get("elevation", base.elevation)),
+                            float(value.get("zoom", 1.0)), slab)
         except (TypeError, ValueError):
             raise StoryboardError(f"{where}: azimuth, elevation and zoom must be numbers") from None
         if not (-90 <= key.elevation <= 90 and key.zoom > 0):
             raise StoryboardError(f"{where}: elevation must lie in [-90, 90] and zoom be positive")
         return key
-    raise StoryboardError(f"{where}: a camera is a preset name or a table {{azimuth, elevation, zoom}}")
+    raise StoryboardError(f"{where}: a camera is a preset name or a table {{azimuth, elevation, zoom, slab}}")
 
 
 Layers = Mapping[str, tuple[int, int]] | Iterable[str]  # the slabs' (rows, cols) by name, or their names only
@@ -106,7 +108,7 @@ def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
     if highlight is not None:
         check_highlight(highlight, f"{where}: field 'highlight'", layers)
     return Shot(duration=number("duration", None),
-                cameras=tuple(camera_key(c, f"{where}: field 'camera'") for c in cams),
+                cameras=tuple(camera_key(c, f"{where}: field 'camera'", layers) for c in cams),
                 caption=raw.get("caption"), highlight=highlight, training=training,
                 steps_per_second=number("steps_per_second", 60.0), cycle_seconds=number("cycle_seconds", CYCLE_SECONDS),
                 exaggeration=number("exaggeration", 1.0), lr=number("lr", None, optional=True),
@@ -145,15 +147,14 @@ def load_storyboard(path: str | Path, layers: Layers | None = None) -> list[Shot
     return [parse_shot(raw, f"{p}: shot {i}", layers) for i, raw in enumerate(shots, start=1)]
 
 
-def interpolate_camera(keys: tuple[CameraKey, ...], progress: float) -> CameraKey:
-    """Eased camera between keyframes spread evenly over the shot (progress 0..1)."""
+def interpolate_camera(keys: tuple[CameraKey, ...], progress: float, lattice: Lattice, aspect: float) -> View:
+    """The eased view between keyframes spread evenly over the shot (progress 0..1), in a view `aspect`
+    (width / height) wide: each key framed as a still of it would be, the flight between them eased."""
     from cube_viz.anim.easing import ease_in_out_cubic
 
-    if len(keys) == 1:
-        return keys[0]
     x = min(max(progress, 0.0), 1.0) * (len(keys) - 1)
-    i = min(int(x), len(keys) - 2)
+    i = min(int(x), max(0, len(keys) - 2))
+    if len(keys) == 1:
+        return resolve(lattice, keys[0], aspect)
     a = float(ease_in_out_cubic(x - i))
-    k0, k1 = keys[i], keys[i + 1]
-    return CameraKey(k0.azimuth + (k1.azimuth - k0.azimuth) * a, k0.elevation + (k1.elevation - k0.elevation) * a,
-                     k0.zoom + (k1.zoom - k0.zoom) * a)
+    return between(resolve(lattice, keys[i], aspect), resolve(lattice, keys[i + 1], aspect), a)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 from qtpy import QtCore, QtWidgets
 
-from cube_viz.anim.storyboard import PRESETS
 from cube_viz.app.sparkline import Sparkline
+from cube_viz.scene.camera import PRESETS
 from cube_viz.scene.elements import TOGGLES
 from cube_viz.scene.facts import plate_facts, word_facts
 from cube_viz.scene.frame import CubeSpec, Frame

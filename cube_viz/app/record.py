@@ -19,11 +19,12 @@ from tqdm import tqdm
 
 from cube_viz.anim.cycle import CYCLE_SECONDS
 from cube_viz.anim.director import Director
-from cube_viz.anim.storyboard import PRESETS, CameraKey, Shot, interpolate_camera, load_storyboard
+from cube_viz.anim.storyboard import Shot, interpolate_camera, load_storyboard
 from cube_viz.app.paths import writable
 from cube_viz.app.scene_args import parse_size
 from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
+from cube_viz.scene.camera import PRESETS, CameraKey
 from cube_viz.scene.frame import CubeSpec
 from cube_viz.sim.protocol import HISTORY_TAIL
 from cube_viz.sim.snapshot import Snapshot, weight_indices
@@ -115,11 +116,11 @@ def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> Re
 
 
 def camera_path(mode: str) -> tuple[CameraKey, ...]:
-    iso = CameraKey(*PRESETS["iso"])
+    iso = PRESETS["iso"]
     if mode == "orbit":  # once around, eased in and out
         return tuple(replace(iso, azimuth=iso.azimuth + a) for a in (0, 90, 180, 270, 360))
     if mode == "fly":
-        return tuple(CameraKey(*PRESETS[p]) for p in FLY)
+        return tuple(PRESETS[p] for p in FLY)
     return (iso,)
 
 
@@ -182,7 +183,7 @@ class Source:
 
 
 def frames_of(request: RecordRequest, director: Director, source: Source, knocked: np.ndarray | None = None):
-    """Yield (frame, camera key) for every movie frame: frame i shows t = i / fps, training advanced as the
+    """Yield (frame, view) for every movie frame: frame i shows t = i / fps, training advanced as the
     shots say, and the director decides the rest, as it does for the window.
 
     With `knocked` (an ablation), every frame shows the model as it trains but with those reflectors at 0:
@@ -221,7 +222,8 @@ def frames_of(request: RecordRequest, director: Director, source: Source, knocke
                 # the new weights
             elif shot.training == "pause" and i == 0:
                 show(t)
-            yield director.frame_at(t), interpolate_camera(shot.cameras, i / max(1, n - 1))
+            yield director.frame_at(t), interpolate_camera(shot.cameras, i / max(1, n - 1), director.spec.lattice,
+                                                           request.size[0] / request.size[1])
         t0 += n / fps
 
 
@@ -265,7 +267,7 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                 knocked = fraction_mask(len(spec.lattice.param_index), args.ablate, source.trainer.config.seed)
             for frame, camera in frames_of(request, director, source, knocked):
                 view.update(frame)
-                set_view(plotter, spec.lattice, camera)
+                set_view(plotter, camera)
                 movie.add(grab(plotter))
                 bar.update(1)
         except KeyboardInterrupt:

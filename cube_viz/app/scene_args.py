@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cube_viz.anim.storyboard import PRESETS
 from cube_viz.app.paths import writable
 from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import UserError
+from cube_viz.scene.camera import PRESETS, preset
+from cube_viz.scene.lattice import slab_names
 
-CAMERAS = tuple(PRESETS)
+CAMERAS = (*PRESETS, "slab:NAME")
 MAX_SIZE = (3840, 2160)
 
 
@@ -21,7 +22,8 @@ def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080", hide: b
     g = p.add_argument_group("scene")
     add_shared_flags(g, "scene", hide=hide, ablate="knock out this fraction of the reflectors (drawn dark and flat; "
                      "the wall shows the damaged model's prediction); the saved model stays intact")
-    g.add_argument("--camera", default="iso", metavar="PRESET", help=f"one of {', '.join(CAMERAS)} (default iso)")
+    g.add_argument("--camera", default="iso", metavar="PRESET",
+                   help=f"one of {', '.join(CAMERAS)} (a close-up of one slab, e.g. slab:hidden.0; default iso)")
     g.add_argument("--size", default=size, metavar="WxH",
                    help=f"image size in pixels, up to 3840x2160 (default {size})")
     g.add_argument("--save-checkpoint", metavar="PATH", help="also save the trained model as a checkpoint")
@@ -53,10 +55,17 @@ def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> S
     if out.suffix.lower() not in extensions:
         raise UserError(f"unsupported output format {out.suffix or '(none)'!r} for {out}: use {', '.join(extensions)}")
     writable(str(out), "output")
-    if args.camera not in CAMERAS:
-        raise UserError(f"unknown camera preset {args.camera!r}: use one of {', '.join(CAMERAS)}")
+    camera_key(args.camera)
     save = writable(args.save_checkpoint, "--save-checkpoint") if args.save_checkpoint else None
     return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate)
+
+
+def camera_key(name: str, slabs: tuple[str, ...] | None = None):
+    """--camera's view; UserError for an unknown preset, or (with the model's `slabs`) an unknown slab."""
+    try:
+        return preset(name, slabs)
+    except ValueError as e:
+        raise UserError(str(e)) from None
 
 
 def trained_for_scene(request: SceneRequest, overrides: dict[str, Any]):
@@ -65,6 +74,7 @@ def trained_for_scene(request: SceneRequest, overrides: dict[str, Any]):
     from cube_viz.sim.checkpoint import save_checkpoint
 
     trainer = make_trainer(overrides, request.checkpoint)
+    camera_key(request.camera, tuple(slab_names(trainer.initial_parameters().layout)))  # before any training
     steps = overrides.get("steps", 0) if request.checkpoint else trainer.steps_for(trainer.config)
     code = train_steps(trainer, steps)
     if request.save_checkpoint:

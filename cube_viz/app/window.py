@@ -16,7 +16,6 @@ from pyvistaqt import QtInteractor
 from qtpy import QtCore, QtWidgets
 
 from cube_viz.anim.director import Director
-from cube_viz.anim.storyboard import PRESETS
 from cube_viz.app.capture import WindowMovie, save_png, view_image
 from cube_viz.app.keys import help_overlay, install_shortcuts
 from cube_viz.app.panel import Panel
@@ -25,6 +24,7 @@ from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.native import native_render_window
 from cube_viz.render.view import set_camera, setup
+from cube_viz.scene.camera import PRESETS
 from cube_viz.scene.elements import TOGGLES
 from cube_viz.scene.frame import CubeSpec, Frame
 from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyvista as pv
+import vtk
 
-from cube_viz.anim.storyboard import PRESETS, CameraKey
+from cube_viz.scene.camera import CameraKey, View, preset, resolve
 from cube_viz.scene.lattice import Lattice
 
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
-FRAMING = 1.03  # visible half-height / bounding radius at zoom 1
 
 
 def offscreen_plotter(size: tuple[int, int], look: str = "record") -> pv.Plotter:
@@ -42,32 +42,44 @@ def draw_over_scene(actor) -> None:
                                                            False)
 
 
-def set_camera(plotter: pv.Plotter, lattice: Lattice, preset: str) -> None:
-    """A named view: iso (default: front-left-top, the wall's words face the viewer), front, side, top.
+def set_camera(plotter: pv.Plotter, lattice: Lattice, camera: str | CameraKey) -> None:
+    """A named view (iso, the default: front-left-top, the wall's words face the viewer; front; side; top;
+    slab:NAME, a close-up) or a camera key, framed for the plotter's aspect.
 
     side looks along the slabs from the right, a little from the front and above: straight along x
     every plate would be edge-on (they tilt about x) and vanish.
     """
-    set_view(plotter, lattice, CameraKey(*PRESETS[preset]))
+    key = preset(camera) if isinstance(camera, str) else camera
+    width, height = plotter.window_size
+    set_view(plotter, resolve(lattice, key, width / max(1, height)))
 
 
-def set_view(plotter: pv.Plotter, lattice: Lattice, key: CameraKey) -> None:
-    """Camera at (azimuth, elevation) around the cube, parallel projection (the far wall's words stay as
-    large as the near slabs), framed on the cube and its wall and scaled by `zoom`."""
-    h = lattice.half_width
-    az, el = np.radians(key.azimuth), np.radians(key.elevation)
-    d = np.array([np.sin(az) * np.cos(el), -np.cos(az) * np.cos(el), np.sin(el)])
+def set_view(plotter: pv.Plotter, view: View) -> None:
+    """Point the camera as `view` says (parallel projection, focal point, visible half-height) and draw
+    only what lies within its cut along the light: two clipping planes on every 3D actor's mapper."""
     cam = plotter.camera
     cam.parallel_projection = True
-    focus = np.zeros(3)  # the cube's centre: the wall is its back face
-    cam.focal_point = focus
-    cam.position = focus + d * 6 * h
-    cam.up = (0.0, 1.0, 0.0) if abs(key.elevation) > 80 else (0.0, 0.0, 1.0)
-    # Half the visible height, from the cube's bounding radius (not VTK's reset_camera, whose fit depends
-    # on whether the window has rendered yet): the same framing for a still and for every movie frame.
-    radius = float(np.linalg.norm([h, (lattice.wall_y - lattice.front_y) / 2, h]))
-    cam.parallel_scale = FRAMING * radius / key.zoom
-    plotter.renderer.ResetCameraClippingRange()
+    cam.focal_point = view.focus
+    cam.position = view.focus + view.direction * 2 * view.depth
+    cam.up = view.up
+    cam.parallel_scale = view.half_height
+    cam.clipping_range = (view.depth, 3 * view.depth)
+    planes = [plane((0, view.cut[0], 0), (0, 1, 0)), plane((0, view.cut[1], 0), (0, -1, 0))]
+    actors = plotter.renderer.GetActors()
+    actors.InitTraversal()
+    for _ in range(actors.GetNumberOfItems()):
+        mapper = actors.GetNextActor().GetMapper()
+        mapper.RemoveAllClippingPlanes()
+        for p in planes:
+            mapper.AddClippingPlane(p)
+
+
+def plane(origin, normal) -> vtk.vtkPlane:
+    """A clipping plane: what lies on the side `normal` points to is kept."""
+    p = vtk.vtkPlane()
+    p.SetOrigin(*origin)
+    p.SetNormal(*normal)
+    return p
 
 
 def grab(plotter: pv.Plotter, transparent: bool = False) -> np.ndarray:

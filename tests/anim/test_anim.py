@@ -112,6 +112,8 @@ def write(tmp_path, text):
         ('[[shot]]\nduration = 2\n[[shot]]\nduration = -1\n', "shot 2: field 'duration'"),
         ('[[shot]]\nduration = 2\ntraining = "fast"\n', "shot 1: field 'training'"),
         ('[[shot]]\nduration = 2\ncamera = ["iso", "fisheye"]\n', "shot 1: field 'camera'"),
+        ('[[shot]]\nduration = 2\ncamera = "slab:nope"\n', "shot 1: field 'camera': no slab 'nope'"),
+        ('[[shot]]\nduration = 2\ncamera = {slab = "nope", zoom = 2}\n', "no slab 'nope'"),
         ('[[shot]]\nduration = 2\nhighlight = "layer:nope"\n', "shot 1: field 'highlight'"),
         ('[[shot]]\nduration = 2\ncolour = "red"\n', "shot 1: unknown field 'colour'"),
         ('[[shot]]\ncaption = "hi"\n', "shot 1: field 'duration' is missing"),
@@ -135,13 +137,27 @@ def test_shipped_lecture_is_valid_and_about_two_minutes():
     assert {s.training for s in shots} == {"pause", "lecture", "training"}
 
 
-def test_camera_keyframes_are_eased_between():
-    from cube_viz.anim.storyboard import CameraKey
+def test_a_storyboard_camera_may_be_a_slab_close_up(tmp_path):
+    from cube_viz.scene.camera import CLOSE_UP, CameraKey
 
-    keys = (CameraKey(0, 0, 1), CameraKey(90, 30, 2))
-    assert interpolate_camera(keys, 0) == keys[0] and interpolate_camera(keys, 1) == keys[1]
-    mid = interpolate_camera(keys, 0.5)
-    assert mid.azimuth == pytest.approx(45) and interpolate_camera(keys, 0.1).azimuth < 9  # eased in
+    text = '[[shot]]\nduration = 2\ncamera = ["iso", "slab:hidden.0", {slab = "out", zoom = 2, azimuth = 10}]\n'
+    keys = load_storyboard(write(tmp_path, text), ("embed", "hidden.0", "out"))[0].cameras
+    assert keys[1:] == (CameraKey(*CLOSE_UP, slab="hidden.0"), CameraKey(10, CLOSE_UP[1], 2, "out"))
+
+
+def test_camera_keyframes_are_eased_between():
+    from cube_viz.scene.camera import CameraKey, resolve
+    from cube_viz.scene.lattice import build_lattice
+
+    lattice = build_lattice((("embed.weight", (40, 4)), ("hidden.0.weight", (8, 12)), ("out.weight", (40, 8))))
+    keys = (CameraKey(0, 0, 1), CameraKey(90, 30, 2, slab="hidden.0"))
+    ends = [resolve(lattice, k, 16 / 9) for k in keys]
+    for progress, end in ((0, ends[0]), (1, ends[1])):
+        view = interpolate_camera(keys, progress, lattice, 16 / 9)
+        assert view.half_height == pytest.approx(end.half_height) and np.allclose(view.focus, end.focus)
+    mid = interpolate_camera(keys, 0.5, lattice, 16 / 9)
+    assert mid.azimuth == pytest.approx(45) and interpolate_camera(keys, 0.1, lattice, 16 / 9).azimuth < 9  # eased in
+    assert mid.half_height == pytest.approx(np.sqrt(ends[0].half_height * ends[1].half_height))  # zoom feels even
 
 
 def adamw_decay(t: Trainer, grads: np.ndarray, state: dict, weight_decay: float) -> np.ndarray:

@@ -137,6 +137,7 @@ def test_exported_gltf_follows_the_specification_rules_for_buffer_views(tmp_path
     "args, message",
     [
         (["shot.png", "--camera", "fisheye"], "camera"),
+        (["shot.png", "--camera", "slab:hidden.7"], "no slab 'hidden.7'"),
         (["shot.png", "--size", "big"], "--size"),
         (["shot.png", "--size", "7680x4320"], "outside"),
         (["shot.jpg"], "unsupported"),

@@ -1,0 +1,130 @@
+"""Where the camera looks: named views of the whole cube, close-ups of one slab, and the framing that fits
+either to the view.
+
+A CameraKey says how to look (azimuth, elevation, zoom, and the slab of a close-up); `resolve` turns it into
+a View (focal point, visible half-height, depth range) for a view of a given aspect, from the lattice alone:
+the same framing for a still, every movie frame and the window, whatever has been rendered before.
+Projection is parallel: the far wall's words stay as large as the near slabs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cube_viz.scene.lattice import Lattice
+
+FILL = 0.92  # share of the view's height (or width, if that binds first) the framed box spans at zoom 1
+CLOSE_UP = (-24.0, 22.0)  # a close-up's (azimuth, elevation): oblique, so that a plate's tilt foreshortens it
+CLOSE_UP_PLATES = 7.0  # a close-up frames this many pitches either side of its slab's middle, up and down
+
+
+@dataclass(frozen=True)
+class CameraKey:
+    azimuth: float  # degrees, 0 = looking along the light from the front, positive = from the right
+    elevation: float  # degrees above the slabs' middle
+    zoom: float = 1.0  # 1: the framed box fills FILL of the view
+    slab: str | None = None  # a close-up of this slab's middle; None: the whole cube
+
+
+PRESETS = {"iso": CameraKey(-22.8, 17.7), "front": CameraKey(0.0, 0.0), "side": CameraKey(73.3, 13.1),
+           "top": CameraKey(0.0, 89.0)}
+CLOSE_UP_PREFIX = "slab:"
+
+
+def preset(name: str, slabs: tuple[str, ...] | None = None) -> CameraKey:
+    """A named view: iso, front, side, top, or slab:NAME (a close-up; NAME checked against `slabs` when
+    given). ValueError naming the problem."""
+    if name in PRESETS:
+        return PRESETS[name]
+    if name.startswith(CLOSE_UP_PREFIX):
+        slab = name[len(CLOSE_UP_PREFIX):]
+        if slabs is not None and slab not in slabs:
+            raise ValueError(f"no slab {slab!r} for camera {name!r} (slabs: {', '.join(slabs)})")
+        return CameraKey(*CLOSE_UP, slab=slab)
+    raise ValueError(f"unknown camera preset {name!r}: use one of {', '.join(PRESETS)} or slab:NAME")
+
+
+@dataclass(frozen=True)
+class View:
+    azimuth: float  # degrees
+    elevation: float  # degrees
+    focus: np.ndarray  # (3,) the focal point
+    half_height: float  # visible half-height, world units (VTK's parallel scale)
+    depth: float  # everything drawn lies within this distance of the focus (the camera's clipping range)
+    cut: tuple[float, float]  # only what lies between these depths along the light (y) is drawn
+
+    @property
+    def direction(self) -> np.ndarray:
+        return direction(self.azimuth, self.elevation)
+
+    @property
+    def up(self) -> tuple[float, float, float]:
+        return view_up(self.elevation)
+
+
+def direction(azimuth: float, elevation: float) -> np.ndarray:
+    """(3,) unit vector from the focal point toward the camera."""
+    az, el = math.radians(azimuth), math.radians(elevation)
+    return np.array([math.sin(az) * math.cos(el), -math.cos(az) * math.cos(el), math.sin(el)])
+
+
+def view_up(elevation: float) -> tuple[float, float, float]:
+    """Slabs' up (+z) is the screen's up, except looking (nearly) straight down, where +y is."""
+    return (0.0, 1.0, 0.0) if abs(elevation) > 80 else (0.0, 0.0, 1.0)
+
+
+def screen_axes(azimuth: float, elevation: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(right, up, toward the camera) unit vectors of the view, as VTK orthogonalises them."""
+    d = direction(azimuth, elevation)
+    up = np.array(view_up(elevation))
+    up = up - up.dot(d) * d
+    up /= np.linalg.norm(up)
+    return np.cross(up, d), up, d
+
+
+def box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(8, 3) corners of the axis-aligned box from lo (3,) to hi (3,)."""
+    return np.array([[(lo, hi)[i >> k & 1][k] for k in range(3)] for i in range(8)], np.float64)
+
+
+def framed_box(lattice: Lattice, slab: str | None) -> np.ndarray:
+    """(8, 3) corners of what a key frames: the cube from its front face to the wall, or the middle of one
+    slab, CLOSE_UP_PLATES pitches either side (less where the slab is smaller), its biases included."""
+    h = lattice.half_width
+    if slab is None:
+        return box_corners(np.array([-h, lattice.front_y, -h]), np.array([h, lattice.wall_y, h]))
+    s = next(s for s in lattice.slabs if s.name == slab)
+    plates = lattice.positions[s.weights]  # (rows * cols, 3)
+    lo, hi = plates.min(axis=0), plates.max(axis=0)
+    mid, reach = (lo + hi) / 2, np.minimum((hi - lo) / 2 + s.pitch / 2, CLOSE_UP_PLATES * s.pitch)
+    reach[1] = 1.5 * s.pitch  # the slab's biases stand a pitch in front of it
+    return box_corners(mid - reach, mid + reach)
+
+
+def resolve(lattice: Lattice, key: CameraKey, aspect: float) -> View:
+    """The view of `key` in a view `aspect` (width / height) wide: the framed box centred, filling FILL of
+    the height or the width, whichever binds, divided by zoom. A close-up draws only its slab's layer of
+    the cube (the slabs in front of it and the wall behind it would cover its plates)."""
+    corners = framed_box(lattice, key.slab)
+    right, up, toward = screen_axes(key.azimuth, key.elevation)
+    x, y, z = corners @ right, corners @ up, corners @ toward  # (8,) each
+    focus = right * (x.max() + x.min()) / 2 + up * (y.max() + y.min()) / 2 + toward * (z.max() + z.min()) / 2
+    half = max(np.ptp(y) / 2, np.ptp(x) / 2 / aspect) / FILL / key.zoom
+    h = lattice.half_width
+    cut = (lattice.front_y - h, lattice.wall_y + h)  # all of it, labels outside the glass included
+    if key.slab is not None:
+        cut = (corners[:, 1].min(), corners[:, 1].max())
+    return View(key.azimuth, key.elevation, focus, float(half), float(4 * h + np.linalg.norm(focus)),
+                (float(cut[0]), float(cut[1])))
+
+
+def between(a: View, b: View, t: float) -> View:
+    """The view t (0..1) of the way from a to b: angles, focus and the cut linearly (a close-up's layer
+    opens out to the cube), the half-height geometrically (a zoom feels even)."""
+    lerp = lambda p, q: p + (q - p) * t  # noqa: E731
+    return View(lerp(a.azimuth, b.azimuth), lerp(a.elevation, b.elevation), lerp(a.focus, b.focus),
+                float(a.half_height * (b.half_height / a.half_height) ** t), max(a.depth, b.depth),
+                (lerp(a.cut[0], b.cut[0]), lerp(a.cut[1], b.cut[1])))
