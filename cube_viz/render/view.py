@@ -9,6 +9,7 @@ import vtk
 from cube_viz.scene.camera import CameraKey, View, preset, resolve
 from cube_viz.scene.lattice import Lattice
 
+GLINT = np.radians(30.0)  # the tilt of a plate that mirrors the key light into the camera
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
 
 
@@ -32,7 +33,7 @@ def setup(plotter: pv.Plotter, look: str = "record") -> None:
         # Plain alpha blending for the faint glass and the gel instead of VTK's order-independent
         # translucency, whose extra full-window passes cost ~20 ms a frame at 1296x960.
         plotter.renderer.SetUseOIT(False)
-    plotter.add_light(pv.Light(light_type="headlight", intensity=1.0))
+    plotter.add_light(pv.Light(light_type="scene light", positional=False))  # the key light: set_view aims it
 
 
 def draw_over_scene(actor) -> None:
@@ -64,6 +65,8 @@ def set_view(plotter: pv.Plotter, view: View) -> None:
     cam.up = view.up
     cam.parallel_scale = view.half_height
     cam.clipping_range = (view.depth, 3 * view.depth)
+    key = plotter.renderer.lights[0]
+    key.position, key.focal_point = tuple(glint_light(view.direction)), (0.0, 0.0, 0.0)
     planes = [plane((0, view.cut[0], 0), (0, 1, 0)), plane((0, view.cut[1], 0), (0, -1, 0))]
     actors = plotter.renderer.GetActors()
     actors.InitTraversal()
@@ -72,6 +75,15 @@ def set_view(plotter: pv.Plotter, view: View) -> None:
         mapper.RemoveAllClippingPlanes()
         for p in planes:
             mapper.AddClippingPlane(p)
+
+
+def glint_light(toward_camera: np.ndarray) -> np.ndarray:
+    """(3,) direction toward the key light that mirrors into the camera off a plate tilted GLINT: such a
+    plate shines white, and a plate's brightness tells its tilt (L = 2 (n.v) n - v; see
+    ../shared/notes/looks-measured.md). A turning plate flashes as it passes GLINT."""
+    n = np.array([0.0, -np.cos(GLINT), np.sin(GLINT)])
+    v = toward_camera / np.linalg.norm(toward_camera)
+    return 2 * n.dot(v) * n - v
 
 
 def plane(origin, normal) -> vtk.vtkPlane:
