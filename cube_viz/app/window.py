@@ -17,6 +17,7 @@ from qtpy import QtCore, QtWidgets
 
 from cube_viz.anim.director import Director
 from cube_viz.app.capture import WindowMovie, save_png, view_image
+from cube_viz.app.flight import Flight
 from cube_viz.app.keys import help_overlay, install_shortcuts
 from cube_viz.app.panel import Panel
 from cube_viz.app.paths import unused
@@ -24,7 +25,7 @@ from cube_viz.app.worker import TrainingWorker
 from cube_viz.render.cube import CubeView
 from cube_viz.render.native import native_render_window
 from cube_viz.render.view import set_camera, setup
-from cube_viz.scene.camera import PRESETS
+from cube_viz.scene.camera import PRESETS, preset
 from cube_viz.scene.elements import TOGGLES
 from cube_viz.scene.frame import CubeSpec, Frame
 from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step
@@ -87,6 +88,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self._help = help_overlay(self)
         self.plotter.ren_win.AddObserver("EndEvent", self._place_help)  # where the overlays' layout left room
         self._pick_from = None
+        self.flight: Flight | None = None  # the camera flying to a slab's close-up (double click)
         self.plotter.iren.add_observer("LeftButtonPressEvent", self._on_press)
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
         self.plotter.iren.add_observer("ConfigureEvent", self._on_resize)  # the view was resized
@@ -153,8 +155,9 @@ class CubeWindow(QtWidgets.QMainWindow):
     def _nudge_speed(self, delta: int) -> None:
         self.panel.speed.setValue(min(100, max(0, self.panel.speed.value() + delta)))
 
-    def camera(self, preset: str) -> None:
-        set_camera(self.plotter, self.spec.lattice, preset)
+    def camera(self, name: str) -> None:
+        self.flight = None
+        set_camera(self.plotter, self.spec.lattice, name)
 
     def show_element(self, name: str, on: bool) -> None:
         self.director.set_hidden(name, not on)
@@ -215,6 +218,10 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     # --- the timer -----------------------------------------------------------------------------
     def _tick(self) -> None:
+        if self.flight is not None:
+            if not self.flight.step(time.perf_counter()):
+                self.flight = None
+            self.plotter.Render()
         self._follow_training()
         if self.movie is not None:
             self.movie.record(self.plotter)
@@ -273,6 +280,16 @@ class CubeWindow(QtWidgets.QMainWindow):
 
     def _on_press(self, *_) -> None:
         self._pick_from = self.plotter.iren.get_event_position()
+        if self.plotter.iren.interactor.GetRepeatCount():  # a double click
+            self.fly_to_slab_at(*self._pick_from)
+
+    def fly_to_slab_at(self, x: int, y: int) -> None:
+        """Fly to the close-up of the slab whose reflector or bias is drawn at display position (x, y)."""
+        hit = self.view.pick(x, y)
+        if hit is not None and hit[0] != "word":
+            lat = self.spec.lattice
+            slab = lat.slabs[(lat.layer if hit[0] == "reflector" else lat.bias_layer)[hit[1]]]
+            self.flight = Flight(self.plotter, lat, preset(f"slab:{slab.name}"), time.perf_counter())
 
     def _on_release(self, *_) -> None:
         x, y = self.plotter.iren.get_event_position()

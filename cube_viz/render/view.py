@@ -77,6 +77,20 @@ def set_view(plotter: pv.Plotter, view: View) -> None:
             mapper.AddClippingPlane(p)
 
 
+def view_of(plotter: pv.Plotter) -> View:
+    """The view the camera shows now (as the user turned it), as set_view would set it: the start of a
+    flight from wherever the user left the camera."""
+    cam = plotter.camera
+    d = np.subtract(cam.position, cam.focal_point)
+    distance = float(np.linalg.norm(d))
+    d /= distance
+    planes = plotter.renderer.GetActors().GetLastActor().GetMapper().GetClippingPlanes()
+    cut = (-np.inf, np.inf) if planes is None or planes.GetNumberOfItems() < 2 else (
+        planes.GetItem(0).GetOrigin()[1], planes.GetItem(1).GetOrigin()[1])
+    return View(float(np.degrees(np.arctan2(d[0], -d[1]))), float(np.degrees(np.arcsin(np.clip(d[2], -1, 1)))),
+                np.array(cam.focal_point), float(cam.parallel_scale), distance / 2, (float(cut[0]), float(cut[1])))
+
+
 def glint_light(toward_camera: np.ndarray) -> np.ndarray:
     """(3,) direction toward the key light that mirrors into the camera off a plate tilted GLINT: such a
     plate shines white, and a plate's brightness tells its tilt (L = 2 (n.v) n - v; see

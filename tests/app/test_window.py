@@ -256,6 +256,33 @@ def test_clicking_a_reflector_selects_it_and_shows_its_true_weight(qtbot, window
     assert window.panel.weight_history.isVisible()
 
 
+def test_double_clicking_a_plate_flies_to_its_slabs_close_up(qtbot, window):
+    from cube_viz.scene.camera import preset, resolve
+
+    qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)  # pause
+    window.panel.toggles["wall"].setChecked(False)  # from the front the wall's words lie over the plates
+    window.camera("front")
+    window.plotter.render()
+    lat = window.spec.lattice
+    embed = lat.slabs[0]
+    index = embed.weights.start + embed.cols * 3 + 1  # the embedding's slab stands nearest the front
+    xy = display(window, lat.positions[index])
+    ratio = window.plotter.devicePixelRatioF()
+    qtbot.mouseDClick(window.plotter, QtCore.Qt.LeftButton,
+                      pos=QtCore.QPoint(round(xy[0] / ratio), round(window.plotter.height() - xy[1] / ratio)))
+    qtbot.waitUntil(lambda: window.flight is not None, timeout=3000)
+    qtbot.waitUntil(lambda: window.flight is None, timeout=5000)
+    size = window.plotter.window_size
+    end = resolve(lat, preset(f"slab:{embed.name}"), size[0] / size[1])
+    cam = window.plotter.camera
+    assert cam.parallel_scale == pytest.approx(end.half_height)
+    np.testing.assert_allclose(cam.focal_point, end.focus, atol=1e-6 * lat.half_width)
+    planes = window.view["reflectors"].actors[0].GetMapper().GetClippingPlanes()
+    assert [planes.GetItem(i).GetOrigin()[1] for i in range(2)] == pytest.approx(list(end.cut))
+    window.camera("iso")  # a preset opens the whole cube again
+    assert planes.GetItem(1).GetOrigin()[1] > lat.wall_y
+
+
 def test_clicking_a_wall_word_shows_its_probability_and_rank(qtbot, window):
     qtbot.mouseClick(window.panel.play_button, QtCore.Qt.LeftButton)
     qtbot.waitUntil(lambda: window.published is not None and not window.published.playing
