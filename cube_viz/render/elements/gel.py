@@ -1,4 +1,5 @@
-"""The gel between slabs: a dot at each hidden unit, coloured by what the activation did there."""
+"""The gel between slabs: a faint medium filling the cube between each hidden slab and the next, and in it a
+glow at each hidden unit, coloured by what the activation did there."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import pyvista as pv
 from cube_viz.render.elements.base import Element
 from cube_viz.scene import palette
 from cube_viz.scene.frame import Frame
-from cube_viz.scene.gel import gel_positions
+from cube_viz.scene.gel import gel_layers, gel_positions
 
-DOT = 12.0
+DOT, HALO = 12.0, 30.0  # pixels across in a view 1080 high: a bright dot in a soft glow
+HALO_OPACITY, MEDIUM, MEDIUM_OPACITY = 0.3, "#8a7bd6", 0.05
+
+
+def medium(spec) -> pv.PolyData:
+    """Boxes filling the cube's cross-section from each hidden slab to the next (the gel's layers)."""
+    lat, h = spec.lattice, spec.lattice.half_width
+    layers = [pv.Box(bounds=(-h, h, lat.slabs[li].y, lat.slabs[li + 1].y, -h, h)) for li in gel_layers(lat)]
+    return pv.merge(layers) if layers else pv.PolyData()
 
 
 class Gel(Element):
@@ -19,13 +28,19 @@ class Gel(Element):
         self.mesh = pv.PolyData(gel_positions(spec.lattice))
         self.mesh.point_data["rgb"] = np.zeros((self.mesh.n_points, 3), np.uint8)
         if self.mesh.n_points:  # a model with no hidden layer has no gel
-            self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, render_points_as_spheres=True, opacity=0.9,
-                                      lighting=False, name="gel"))
+            self.add(plotter.add_mesh(medium(spec), color=MEDIUM, opacity=MEDIUM_OPACITY, lighting=False,
+                                      pickable=False, name="gel-medium"))
+            self.halo = self.add(plotter.add_mesh(self.mesh.copy(deep=False), scalars="rgb", rgb=True, render_points_as_spheres=True,
+                                                  opacity=HALO_OPACITY, lighting=False, pickable=False,
+                                                  name="gel-halo"))
+            self.dots = self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, render_points_as_spheres=True,
+                                                  opacity=0.9, lighting=False, name="gel-dots"))
 
     def update(self, frame: Frame) -> None:
         if frame.gel is not None and self.actors:
             self.mesh.point_data["rgb"][:] = palette.gel(frame.gel.gain)
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
-        for actor in self.actors:
-            actor.GetProperty().SetPointSize(DOT * line_scale)
+        if self.actors:
+            self.dots.GetProperty().SetPointSize(DOT * line_scale)
+            self.halo.GetProperty().SetPointSize(HALO * line_scale)
