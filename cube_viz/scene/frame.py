@@ -10,7 +10,7 @@ import numpy as np
 from cube_viz.scene import orient
 from cube_viz.scene.gel import Gel, gel
 from cube_viz.scene.lattice import Lattice, build_lattice
-from cube_viz.scene.rays import Rays, trace_rays
+from cube_viz.scene.rays import PER_LAYER, TO_WALL, Rays, trace_rays
 from cube_viz.scene.wall import WallLayout, brightness, wall_layout
 from cube_viz.sim.snapshot import Snapshot, Tensors
 
@@ -23,11 +23,12 @@ class CubeSpec:
     scales: np.ndarray  # (P,) float32 per entry of params.flat
     wall: WallLayout
     vocab: tuple[str, ...]
-    rays_per_layer: int = 64
-    rays_to_wall: int = 8
+    rays_per_layer: int = PER_LAYER  # beams per slab (--rays)
+    rays_to_wall: int = TO_WALL
 
     @classmethod
-    def build(cls, initial: Tensors, vocab: list[str], rays_per_layer: int = 64, rays_to_wall: int = 8) -> CubeSpec:
+    def build(cls, initial: Tensors, vocab: list[str], rays_per_layer: int = PER_LAYER,
+              rays_to_wall: int = TO_WALL) -> CubeSpec:
         lattice = build_lattice(initial.layout)
         return cls(lattice, orient.parameter_scales(initial), wall_layout(lattice, len(vocab)), tuple(vocab),
                    rays_per_layer, rays_to_wall)

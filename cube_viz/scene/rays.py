@@ -1,9 +1,17 @@
-"""Light rays for a probe prompt: the strongest contributions a_i * W[j, i] between consecutive slabs.
+"""Light rays for a probe prompt: the strongest contributions a_i * W[j, i] along connected paths, from each
+context word at the front face to the wall's most probable words.
 
-Segments, in this order: entry rays (front face -> each context embedding reflector), then for each
-weight slab after the embedding the `per_layer` strongest |a_i * W[j, i]| (input unit i -> output unit j),
-then the last rays (output unit j -> word j on the wall) for the `to_wall` most probable words.
-The number of segments is fixed for a lattice, so the renderer can update them in place.
+Segments, in this order: entry rays (each context word's point at the front face, in front of its embedding
+row, fanning to its E embedding reflectors: k*E of them), then per weight slab after the embedding its beams
+(input unit i -> output unit j), then the wall rays (output unit j -> word j's quad on the wall) for the
+`to_wall` most probable words.
+
+The beams are chosen from the wall back to the front, so that the light can be followed: the wall rays leave
+from the output units of the top words; at each slab, from the last to the first, the beams are the `per_layer`
+strongest |a_i * W[j, i]| into the units that the next stage's beams leave from, each of those units receiving
+at least its own strongest (fewer beams when those units have fewer inputs). Every beam thus lies on a lit path
+from the front face to a wall word. The count varies by at most the bound `ray_count`, which the renderer
+allocates once.
 """
 
 from __future__ import annotations
@@ -15,6 +23,10 @@ import numpy as np
 from cube_viz.scene.lattice import Lattice
 from cube_viz.sim.snapshot import ProbeTrace, Tensors
 
+PER_LAYER = 16  # beams per slab by default: few enough to follow one by one in a hall
+TO_WALL = 3  # wall rays: the model's top 3 guesses, as the HUD lists them
+MAX_PER_LAYER = 256
+
 
 @dataclass(frozen=True)
 class Rays:
@@ -25,10 +37,11 @@ class Rays:
     stage: np.ndarray  # (S,) int32: 0 entry, l for slab l, len(slabs) for the wall
     source: np.ndarray  # (S,) int64 input unit i (wall rays: output unit j)
     target: np.ndarray  # (S,) int64 output unit j (entry rays: embedding unit; wall rays: word id)
+    words: np.ndarray  # (k, 3) float32 where each context word's light enters the front face
 
 
 def ray_count(lattice: Lattice, per_layer: int, to_wall: int, n_words: int) -> int:
-    """Segments trace_rays returns for this lattice: fixed, so the renderer can allocate them once."""
+    """The most segments trace_rays returns for this lattice: fixed, so the renderer can allocate them once."""
     slabs = lattice.slabs
     entry = slabs[1].cols if len(slabs) > 1 else 0  # the concatenated context embedding
     return entry + sum(min(per_layer, s.rows * s.cols) for s in slabs[1:]) + min(to_wall, n_words)
@@ -42,6 +55,24 @@ def strongest(contrib: np.ndarray, n: int) -> np.ndarray:
     return idx[np.argsort(-flat[idx], kind="stable")]
 
 
+def strongest_into(contrib: np.ndarray, targets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(j, i) of the beams into `targets` (T,) of contrib (rows, cols): each target's strongest input first
+    (the n strongest of those if T > n), then the strongest remaining inputs of the targets, n in all (fewer if
+    the targets have fewer inputs), strongest first."""
+    size = np.abs(contrib[targets])  # (T, cols)
+    n = min(n, size.size)
+    first = size.argmax(axis=1)  # (T,)
+    keep = strongest(size[np.arange(len(targets)), first], n)  # the targets sure of a beam
+    taken = np.zeros(size.shape, bool)
+    taken[keep, first[keep]] = True
+    rest = np.where(taken, -1.0, size).ravel()  # |contrib| >= 0: a taken entry is never picked again
+    extra = n - len(keep)
+    more = np.argpartition(rest, rest.size - extra)[rest.size - extra:] if extra else np.zeros(0, np.int64)
+    r, i = np.divmod(np.concatenate([keep * size.shape[1] + first[keep], more]), size.shape[1])
+    order = np.argsort(-size[r, i], kind="stable")
+    return targets[r[order]], i[order]
+
+
 def embedding_units(lattice: Lattice, context_ids: np.ndarray) -> np.ndarray:
     """(k*E, 3) positions of the embedding reflectors that feed concatenated input unit p*E + e."""
     embed = lattice.slabs[0]
@@ -49,32 +80,45 @@ def embedding_units(lattice: Lattice, context_ids: np.ndarray) -> np.ndarray:
     return lattice.positions[embed.weights][idx]
 
 
-def trace_rays(lattice: Lattice, params: Tensors, probe: ProbeTrace, per_layer: int = 64,
-               to_wall: int = 8, wall_positions: np.ndarray | None = None) -> Rays:
+def entry_points(lattice: Lattice, context_ids: np.ndarray) -> np.ndarray:
+    """(k, 3) where each context word stands: on the front face, straight in front of its embedding row."""
+    points = lattice.nodes[0][context_ids].copy()
+    points[:, 1] = lattice.front_y
+    return points
+
+
+def trace_rays(lattice: Lattice, params: Tensors, probe: ProbeTrace, per_layer: int = PER_LAYER,
+               to_wall: int = TO_WALL, wall_positions: np.ndarray | None = None) -> Rays:
     parts: list[tuple] = []
 
-    def add(starts, ends, contribution, stage, source, target):
+    def part(starts, ends, contribution, stage, source, target):
         c = np.asarray(contribution, np.float32)
         peak = float(np.abs(c).max()) if c.size else 0.0
-        parts.append((starts, ends, c, np.abs(c) / peak if peak > 0 else np.zeros_like(c),
-                      np.full(c.size, stage, np.int32), np.asarray(source, np.int64), np.asarray(target, np.int64)))
+        return (starts, ends, c, np.abs(c) / peak if peak > 0 else np.zeros_like(c),
+                np.full(c.size, stage, np.int32), np.asarray(source, np.int64), np.asarray(target, np.int64))
 
-    units = embedding_units(lattice, probe.context_ids)
-    entry = units.copy()
-    entry[:, 1] = lattice.front_y
+    slabs = lattice.slabs
+    units = embedding_units(lattice, probe.context_ids)  # (k*E, 3)
+    words = entry_points(lattice, probe.context_ids)  # (k, 3)
     a0 = probe.post[0]  # (k*E,)
-    add(entry, units, a0, 0, np.arange(a0.size), np.arange(a0.size))
-    inputs = units
-    for li, slab in enumerate(lattice.slabs[1:], start=1):
-        a = probe.post[li - 1]  # (cols,) activations arriving at this slab
-        contrib = a[None, :] * params[f"{slab.name}.weight"]  # (rows, cols)
-        top = strongest(contrib, per_layer)
-        j, i = np.divmod(top, slab.cols)
-        add(inputs[i], lattice.nodes[li][j], contrib.ravel()[top], li, i, j)
-        inputs = lattice.nodes[li]
+    parts.append(part(np.repeat(words, slabs[0].cols, axis=0), units, a0, 0, np.arange(a0.size),
+                      np.arange(a0.size)))
+    beams, targets = [], None
     if wall_positions is not None:
         probs = probe.probs
         top = strongest(probs, to_wall)
-        add(inputs[top], wall_positions[top], probs[top], len(lattice.slabs), top, top)
+        beams.append(part(lattice.nodes[-1][top], wall_positions[top], probs[top], len(slabs), top, top))
+        targets = top
+    for li in range(len(slabs) - 1, 0, -1):  # from the wall back to the front: each beam leads on
+        slab = slabs[li]
+        contrib = probe.post[li - 1][None, :] * params[f"{slab.name}.weight"]  # (rows, cols)
+        if targets is None:
+            j, i = np.divmod(strongest(contrib, per_layer), slab.cols)
+        else:
+            j, i = strongest_into(contrib, targets, per_layer)
+        inputs = units if li == 1 else lattice.nodes[li - 1]
+        beams.append(part(inputs[i], lattice.nodes[li][j], contrib[j, i], li, i, j))
+        targets = np.unique(i)
+    parts += beams[::-1]
     fields = [np.concatenate(f) for f in zip(*parts, strict=True)]
-    return Rays(*(f.astype(np.float32) if f.dtype.kind == "f" else f for f in fields))
+    return Rays(*(f.astype(np.float32) if f.dtype.kind == "f" else f for f in fields), words.astype(np.float32))

@@ -90,7 +90,7 @@ def test_text_and_lines_follow_the_view_height(qtbot, window):
     def sizes():
         view = window.view
         return (view["hud"].text.GetTextProperty().GetFontSize(), view["legend"].text.GetTextProperty().GetFontSize(),
-                window.plotter.actors["rays"].GetProperty().GetLineWidth(), window.plotter.height())
+                window.view["rays"].line_scale, window.plotter.height())  # the beams' widths in pixels, by it
 
     window.resize(1600, 1100)
     qtbot.waitUntil(lambda: sizes()[3] >= 1000, timeout=5000)

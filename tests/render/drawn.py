@@ -119,3 +119,58 @@ def assert_diverging_colours(rgb: np.ndarray, u: np.ndarray, what: str) -> None:
         assert (np.diff(strength) >= -2.5).all(), f"{what}: a larger {label} |w/s| drawn fainter"
         far = size[order] > size[order][0] + 0.4
         assert far.any() and (strength[far] > strength[0] + 25).all(), f"{what}: {label} colours do not grow with |w/s|"
+
+
+# ---- the beams the README says are drawn, from torch's contributions -------------------------------------------
+
+def readme_beams(contribs: list[torch.Tensor], probs: torch.Tensor, per_layer: int, to_wall: int):
+    """README: the wall rays land on the `to_wall` most probable words; going back from the wall, a slab's beams
+    are the `per_layer` strongest |a_i · W[j, i]| into the units the next stage's beams leave from, each of those
+    units receiving at least its own strongest. contribs: per slab after the embedding, (rows, cols) a_i · W[j, i].
+    Returns the wall words, and per slab the set of (j, i) drawn."""
+    words = torch.topk(probs, min(to_wall, probs.numel())).indices
+    targets, beams = words, []
+    for contrib in contribs[::-1]:
+        size = contrib.abs()[targets]  # (T, cols)
+        n = min(per_layer, size.numel())
+        best = size.max(dim=1)
+        sure = torch.topk(best.values, min(n, len(targets))).indices  # the targets sure of a beam
+        chosen = {(int(targets[t]), int(best.indices[t])) for t in sure}
+        rest = size.clone()
+        rest[sure, best.indices[sure]] = -1
+        for flat in torch.topk(rest.reshape(-1), n - len(chosen)).indices:
+            chosen.add((int(targets[flat // size.shape[1]]), int(flat % size.shape[1])))
+        beams.append(chosen)
+        targets = torch.tensor(sorted({i for _, i in chosen}))
+    return set(words.tolist()), beams[::-1]
+
+
+CORE_PX = (1.5, 4.5)  # README: a beam's core is 1.5 px wide for the weakest contribution, 4.5 px for the strongest
+HALO_PX = (7.0, 22.0)  # and its halo 7 to 22 px (pixels of a view 1080 high), linear in between
+
+
+def to_display(plotter, points: np.ndarray) -> np.ndarray:
+    """(N, 2) display pixels of world points (N, 3), through the camera's projection."""
+    w, h = plotter.renderer.GetSize()
+    m = plotter.camera.GetCompositeProjectionTransformMatrix(w / h, -1, 1)
+    proj = np.array([[m.GetElement(r, c) for c in range(4)] for r in range(4)])
+    p = np.c_[points, np.ones(len(points))] @ proj.T
+    return (p[:, :2] / p[:, 3:] + 1) / 2 * np.array([w, h])
+
+
+def drawn_beams(plotter, mesh):
+    """The beams the rays mesh draws, lit ones only: start (B, 3), end (B, 3) (the core's centre line), core
+    colour (B, 3) int, alpha across (B, 6) int, core and halo widths on screen (B,) pixels. Each beam is 12 points,
+    2 ends x 6 across it (halo edge, halo inner, core, core, halo inner, halo edge), as render/elements/rays.py
+    documents."""
+    pts = np.asarray(mesh.points, np.float64).reshape(-1, 2, 6, 3)
+    rgba = np.asarray(mesh.point_data["rgba"]).astype(int).reshape(-1, 2, 6, 4)
+    lit = rgba[:, 0, 2, 3] > 0
+    pts, rgba = pts[lit], rgba[lit]
+    assert (rgba == rgba[:, :1]).all(), "a beam's two ends differ in colour"
+    assert (rgba[:, 0, :, :3] == rgba[:, 0, 2:3, :3]).all(), "a beam's halo is not of its core's hue"
+    px = to_display(plotter, pts.reshape(-1, 3)).reshape(*pts.shape[:3], 2)
+    core = np.linalg.norm(px[:, :, 3] - px[:, :, 2], axis=-1).mean(axis=1)
+    halo = np.linalg.norm(px[:, :, 5] - px[:, :, 0], axis=-1).mean(axis=1)
+    centre = pts[:, :, 2:4].mean(axis=2)
+    return centre[:, 0], centre[:, 1], rgba[:, 0, 2, :3], rgba[:, 0, :, 3], core, halo

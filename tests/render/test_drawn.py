@@ -12,12 +12,16 @@ from torch.nn import functional as F
 from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.trainer import Trainer
 from tests.render.drawn import (
+    CORE_PX,
+    HALO_PX,
     assert_diverging_colours,
+    drawn_beams,
     drawn_plates,
     drawn_tilt,
     fresh_scales,
     readme_tilt,
     slab_grids,
+    readme_beams,
     slab_pitch,
     tiny_config,
     tiny_corpus,
@@ -36,13 +40,15 @@ def corpus(tmp_path_factory):
 def drawn_view(trainer):
     """(spec, frame, view, plotter) of the trainer's current state, drawn once offscreen."""
     from cube_viz.render.cube import CubeView
-    from cube_viz.render.view import offscreen_plotter
+    from cube_viz.render.view import offscreen_plotter, set_camera
 
     spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
     frame = build_frame(spec, trainer.snapshot())
     plotter = offscreen_plotter(SIZE)
     view = CubeView(plotter, spec)
     view.update(frame)
+    set_camera(plotter, spec.lattice, "iso")
+    plotter.screenshot(return_img=True)  # a render: the beams face this camera (render() alone waits for a show)
     return spec, frame, view, plotter
 
 
@@ -149,9 +155,11 @@ def unit_positions(d):
     return units, words
 
 
-def assert_lit_in_proportion(value: np.ndarray, rgb: np.ndarray, what: str) -> None:
+def assert_lit_in_proportion(value: np.ndarray, rgb: np.ndarray, core: np.ndarray, halo: np.ndarray,
+                             what: str) -> None:
     """Brightness (the brightest channel) affine in |value| / max |value| of its group (a floor for the faintest),
-    the strongest at full; warm (more red than blue) where value > 0, cool where < 0."""
+    the strongest at full; warm (more red than blue) where value > 0, cool where < 0; the core's and the halo's
+    widths on screen linear in the same |value| / max, from the README's narrowest to its widest."""
     warm = rgb[:, 0] > rgb[:, 2]
     assert (warm == (value > 0)).all(), f"{what}: {np.count_nonzero(warm != (value > 0))} rays of the wrong hue"
     x, v = np.abs(value) / np.abs(value).max(), rgb.max(axis=1)
@@ -159,19 +167,25 @@ def assert_lit_in_proportion(value: np.ndarray, rgb: np.ndarray, what: str) -> N
     off = float(np.abs(floor + slope * x - v).max())
     assert off <= 1.2, f"{what}: brightness not in proportion to |value| (off a line by {off:.1f})"
     assert slope > 100 and v.max() >= 250, f"{what}: the strongest ray is not at full brightness ({v.max()})"
+    px = 1.0  # README widths are pixels of a view 1080 high, and this one is drawn at that scale (CubeView default)
+    for drawn, (low, high), part in ((core, CORE_PX, "core"), (halo, HALO_PX, "halo")):
+        expected = (low + (high - low) * x) * px
+        off = float(np.abs(drawn - expected).max())
+        assert off <= 0.02 * high * px, f"{what}: {part} width not linear in |value| (off by {off:.2f} px)"
 
 
 def test_rays_are_torchs_strongest_signed_contributions_between_the_units_they_join(drawn):
-    """README: rays enter the front face at the prompt's embedding units (a_i); between slabs the 64 strongest
-    a_i · W[j, i] per layer run from unit i to unit j; the last rays land on the 8 most probable words. Warm =
-    positive, cool = negative, brightness in proportion to the magnitude within each layer."""
+    """README: each context word's light enters the front face in front of its embedding row and fans out to its
+    E units (a_i); back from the wall, a slab's beams are the strongest a_i · W[j, i] into the units that the next
+    slab's beams leave from, run from unit i to unit j; the last rays land on the 3 most probable words. Warm =
+    positive, cool = negative, brightness and width in proportion to the magnitude within each layer, a bright
+    opaque core in a fading halo."""
     d = drawn
     inputs, probs = forward(d)
     units, words = unit_positions(d)
-    pts = np.asarray(d.view["rays"].mesh.points, np.float64).reshape(-1, 2, 3)
-    rgb = np.asarray(d.view["rays"].mesh.point_data["rgb"]).astype(int).reshape(-1, 2, 3)
-    assert (rgb[:, 0] == rgb[:, 1]).all()
-    starts, ends, rgb = pts[:, 0], pts[:, 1], rgb[:, 0]
+    starts, ends, rgb, alpha, core, halo = drawn_beams(d.view.plotter, d.view["rays"].mesh)
+    assert (alpha[:, 2:4] == 255).all() and (alpha[:, [0, 5]] == 0).all()  # a glow: opaque core, halo fading out
+    assert ((alpha[:, [1, 4]] > 50) & (alpha[:, [1, 4]] < 160)).all()
 
     def find(points, at):  # index of each point in `at` (all must be there)
         gap = np.linalg.norm(points[:, None] - at[None], axis=2)
@@ -182,22 +196,26 @@ def test_rays_are_torchs_strongest_signed_contributions_between_the_units_they_j
     entry = np.abs(ends[:, 1] - slab_y[0]) < 1e-3
     at = find(ends[entry], units[0])
     assert sorted(at) == list(range(len(units[0]))), "not one entry ray per context embedding unit"
-    np.testing.assert_allclose(starts[entry][:, [0, 2]], ends[entry][:, [0, 2]], atol=1e-4)  # straight in
+    k, e = len(d.trainer.probe_ids), d.trainer.config.embed
+    rows = d.centres[d.grids[0][d.trainer.probe_ids]].mean(axis=1)  # (k, 3) each context word's embedding row
+    np.testing.assert_allclose(starts[entry][:, [0, 2]], rows[at // e][:, [0, 2]], atol=1e-4)  # fans from its word
     assert (starts[entry][:, 1] < slab_y[0]).all()  # from in front of the first slab
-    assert_lit_in_proportion(inputs[0].numpy()[at], rgb[entry], "entry rays")
-    for li, name in enumerate(d.names[1:], start=1):
-        contrib = (inputs[li - 1][None, :] * d.state[f"{name}.weight"]).double()  # (rows, cols)
-        top = torch.topk(contrib.abs().reshape(-1), min(64, contrib.numel())).indices.numpy()
+    assert len(np.unique(np.round(starts[entry], 4), axis=0)) <= k
+    assert_lit_in_proportion(inputs[0].numpy()[at], rgb[entry], core[entry], halo[entry], "entry rays")
+    contribs = [(inputs[li - 1][None, :] * d.state[f"{name}.weight"]).double()
+                for li, name in enumerate(d.names[1:], start=1)]  # (rows, cols) each
+    top_words, beams = readme_beams(contribs, probs, d.spec.rays_per_layer, 3)
+    for li, (name, contrib) in enumerate(zip(d.names[1:], contribs, strict=True), start=1):
         here = np.abs(ends[:, 1] - slab_y[li]) < 1e-3
         j, i = find(ends[here], units[li]), find(starts[here], units[li - 1])
-        assert set(zip(j, i, strict=True)) == set(zip(*np.divmod(top, contrib.shape[1]), strict=True)), name
-        assert here.sum() == len(top)
-        assert_lit_in_proportion(contrib.numpy()[j, i], rgb[here], f"{name} rays")
+        assert set(zip(j, i, strict=True)) == beams[li - 1], name
+        assert here.sum() == len(beams[li - 1])
+        assert_lit_in_proportion(contrib.numpy()[j, i], rgb[here], core[here], halo[here], f"{name} rays")
     wall = np.abs(ends[:, 1] - words[0, 1]) < 1e-3
-    word = find(ends[wall], words)
-    assert set(word) == set(torch.topk(probs, 8).indices.numpy())
+    word = find(ends[wall], words)  # on the centre of the word's quad
+    assert set(word) == top_words == set(torch.topk(probs, 3).indices.numpy())
     np.testing.assert_allclose(starts[wall], units[-1][word], atol=1e-4)  # from the output unit of that word
-    assert_lit_in_proportion(probs.numpy()[word], rgb[wall], "wall rays")
+    assert_lit_in_proportion(probs.numpy()[word], rgb[wall], core[wall], halo[wall], "wall rays")
     per_slab = sum(int((np.abs(ends[:, 1] - y) < 1e-3).sum()) for y in slab_y[1:])
     assert entry.sum() + per_slab + wall.sum() == len(ends), "rays that join no units"
 

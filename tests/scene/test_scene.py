@@ -12,6 +12,7 @@ from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.scene.lattice import build_lattice, fold
 from cube_viz.scene.rays import ray_count
 from cube_viz.sim.trainer import Trainer
+from tests.render.drawn import readme_beams
 
 
 @pytest.fixture(scope="module")
@@ -173,25 +174,34 @@ def test_wall_probabilities_are_the_model_softmax(trained):
     assert frame.word_brightness.min() > 0  # the floor keeps every word readable
 
 
-def test_rays_are_the_strongest_contributions(trained):
+def test_rays_follow_the_strongest_contributions_from_the_front_to_the_wall(trained):
+    """The README's rule, with torch's a_i · W[j, i]: back from the top words, each slab's beams are the strongest
+    into the units the next stage leaves from (tests.render.drawn.readme_beams); so every beam leads on to the wall
+    and every unit a beam leaves from is lit by a beam (or, at the embedding, by its word's entry fan)."""
     t, spec, frame = trained
     r = frame.rays
     m = t.model
     with torch.no_grad():
         a = m.embed(torch.tensor(t.probe_ids)).reshape(-1)
-        for li, layer in enumerate([*m.hidden, m.out], start=1):
-            contrib = a[None, :] * layer.weight  # (rows, cols)
-            top = torch.topk(contrib.abs().reshape(-1), spec.rays_per_layer).indices
-            expected = {(int(i) // contrib.shape[1], int(i) % contrib.shape[1]) for i in top}
-            sel = r.stage == li
-            assert {(int(j), int(i)) for j, i in zip(r.target[sel], r.source[sel], strict=True)} == expected
-            np.testing.assert_allclose(np.sort(np.abs(r.contribution[sel])),
-                                       np.sort(contrib.abs().reshape(-1)[top].numpy()), rtol=1e-5)
-            if li < len(m.hidden) + 1:
-                a = m.act(layer(a))
+        contribs = []
+        for layer in [*m.hidden, m.out]:
+            contribs.append(a[None, :] * layer.weight)  # (rows, cols)
+            a = m.act(layer(a)) if layer is not m.out else torch.softmax(layer(a), -1)
+    words, beams = readme_beams(contribs, a, spec.rays_per_layer, spec.rays_to_wall)
     wall = r.stage == len(spec.lattice.slabs)
-    assert set(r.target[wall]) == set(np.argsort(-frame.probs)[: spec.rays_to_wall])
-    assert len(r.starts) == ray_count(spec.lattice, spec.rays_per_layer, spec.rays_to_wall, len(spec.vocab))
+    assert set(r.target[wall]) == words == set(np.argsort(-frame.probs)[: spec.rays_to_wall])
+    leaving = set(r.source[wall])
+    for li in range(len(contribs), 0, -1):
+        sel = r.stage == li
+        drawn = {(int(j), int(i)) for j, i in zip(r.target[sel], r.source[sel], strict=True)}
+        assert drawn == beams[li - 1] and sel.sum() == len(drawn) <= spec.rays_per_layer, f"slab {li}"
+        assert {j for j, _ in drawn} == leaving, f"slab {li}: a beam leads nowhere, or a unit is left unlit"
+        leaving = {i for _, i in drawn}
+        np.testing.assert_allclose(r.contribution[sel], [float(contribs[li - 1][j, i]) for j, i in
+                                                          zip(r.target[sel], r.source[sel], strict=True)], rtol=1e-5)
+    entry = r.stage == 0
+    assert sorted(r.target[entry]) == list(range(len(t.probe_ids) * t.config.embed))  # the whole context
+    assert len(r.starts) <= ray_count(spec.lattice, spec.rays_per_layer, spec.rays_to_wall, len(spec.vocab))
     assert r.intensity.max() == pytest.approx(1.0) and r.intensity.min() >= 0
 
 
