@@ -27,7 +27,7 @@ def plate_points(positions: np.ndarray, plates: Plates, layer, row, col, names) 
 
 
 def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
-    """Blocks reflectors, biases, rays, wall, cube (the layout the README documents)."""
+    """Blocks reflectors, biases, rays, context, wall, cube (the layout the README documents)."""
     lat = spec.lattice
     names = list(lat.layer_names)
     blocks = pv.MultiBlock()
@@ -45,6 +45,12 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
         rays.cell_data["contribution"] = r.contribution
         rays.cell_data["stage"] = r.stage
     blocks["rays"] = rays
+    context = pv.PolyData()
+    if frame.rays is not None and frame.context:
+        context = pv.PolyData(frame.rays.words.astype(np.float32))  # where each word's light enters the front face
+        context.point_data["word"] = np.array(frame.context)
+        context.point_data["position"] = np.arange(len(frame.context), dtype=np.int32)  # in the prompt's order
+    blocks["context"] = context
     wall = pv.PolyData(spec.wall.positions)
     wall.point_data["probability"] = (frame.probs if frame.probs is not None
                                       else np.zeros(len(spec.vocab), np.float32)).astype(np.float64)

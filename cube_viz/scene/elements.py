@@ -24,6 +24,7 @@ ELEMENTS = (  # in the order they are drawn: the wall after the slabs, overlays 
     Element("selection", "selection"),
     Element("wall", "wall", "L"),
     Element("slab-labels", "slab names", "T"),
+    Element("context", "context words"),  # at the front face, where their light enters
     Element("hud", "HUD", "U"),
     Element("legend", "legend", "E"),
     Element("chart", "loss chart", "C"),

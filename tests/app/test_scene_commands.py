@@ -37,7 +37,7 @@ def test_export_vtm_holds_the_state_dict_and_the_prediction(tmp_path, run_cli, c
     code, _, err = run_cli("export", out, "--checkpoint", checkpoint, "--prompt", prompt)
     assert code == 0, err
     blocks = pv.read(out)
-    assert list(blocks.keys()) == ["reflectors", "biases", "rays", "wall", "cube"]
+    assert list(blocks.keys()) == ["reflectors", "biases", "rays", "context", "wall", "cube"]
     state = torch.load(checkpoint, weights_only=True)["model_state"]
     for name in ("reflectors", "biases"):
         b = blocks[name]
@@ -61,6 +61,11 @@ def test_export_vtm_holds_the_state_dict_and_the_prediction(tmp_path, run_cli, c
     np.testing.assert_allclose(wall["probability"], model.predict(prompt), rtol=1e-5, atol=1e-8)
     assert list(wall["word"]) == model.vocab and list(wall["token_id"]) == list(range(len(model.vocab)))
     assert "intensity" in blocks["rays"].cell_data and blocks["rays"].n_cells > 0
+    context = blocks["context"]  # the 3 words the model reads (FAST: --context 3), where their light enters
+    assert list(context["word"]) == prompt.split() and list(context["position"]) == [0, 1, 2]
+    rays = blocks["rays"]
+    entry = np.asarray(rays.points).reshape(-1, 2, 3)[rays.cell_data["stage"] == 0, 0]  # (k*E, 3) their starts
+    np.testing.assert_allclose(entry, np.repeat(context.points, len(entry) // 3, axis=0), atol=1e-5)
 
 
 def test_export_gltf(tmp_path, run_cli, checkpoint):

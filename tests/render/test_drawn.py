@@ -297,3 +297,26 @@ def test_gel_dots_show_what_torchs_activation_did_in_both_hidden_layers(corpus, 
         assert medium.GetBounds()[4:] == pytest.approx((-view.spec.lattice.half_width, view.spec.lattice.half_width))
     finally:
         plotter.close()
+
+
+def test_the_context_words_stand_at_the_front_face_where_their_light_enters(drawn):
+    """README: the prompt's context words, in order, each on the front face straight in front of its embedding row,
+    where its light enters: label p reads word p of the context the model reads (torch's probe ids) and stands at
+    the point the entry beams of units p·E ... p·E + E - 1 leave from."""
+    d = drawn
+    labels = d.view["context"].actors
+    vocab = d.trainer.dataset.vocab.words
+    assert [a.GetInput() for a in labels] == [vocab[i] for i in d.trainer.probe_ids]
+    assert all(a.GetVisibility() for a in labels)
+    at = np.array([a.GetPositionCoordinate().GetValue() for a in labels])  # (k, 3) world
+    starts, ends, *_ = drawn_beams(d.view.plotter, d.view["rays"].mesh)
+    units, _ = unit_positions(d)
+    e = d.trainer.config.embed
+    for p, point in enumerate(at):
+        mine = np.flatnonzero(np.linalg.norm(ends[:, None] - units[0][None, p * e:(p + 1) * e], axis=2).min(axis=1)
+                              < 1e-3)
+        assert len(mine) == e, f"word {p}: not one beam to each of its embedding units"
+        np.testing.assert_allclose(starts[mine], np.broadcast_to(point, (e, 3)), atol=1e-3)
+    face = d.view["glass"].actors[0].GetBounds()[2]  # the glass's front face
+    np.testing.assert_allclose(at[:, 1], face, atol=1e-4)
+    assert (at[:, 1] < d.centres[:, 1].min()).all()  # in front of the embedding slab

@@ -3,6 +3,7 @@ scene.elements.ELEMENTS does, in the order they are drawn."""
 
 from cube_viz.render.elements.captions import Captions
 from cube_viz.render.elements.chart import Chart
+from cube_viz.render.elements.context import Context
 from cube_viz.render.elements.gel import Gel
 from cube_viz.render.elements.glass import Glass
 from cube_viz.render.elements.highlight import Highlight
@@ -16,5 +17,5 @@ from cube_viz.render.elements.wall import Wall
 from cube_viz.render.elements.wave import Wave
 
 REGISTRY = {"reflectors": PlateMesh, "biases": Biases, "rays": Rays, "gel": Gel, "glass": Glass, "waves": Wave,
-            "highlight": Highlight, "selection": Selection, "wall": Wall, "slab-labels": SlabLabels, "hud": Hud,
-            "legend": Legend, "chart": Chart, "captions": Captions}
+            "highlight": Highlight, "selection": Selection, "wall": Wall, "slab-labels": SlabLabels, "context": Context,
+            "hud": Hud, "legend": Legend, "chart": Chart, "captions": Captions}

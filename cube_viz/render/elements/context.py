@@ -1,0 +1,49 @@
+"""The prompt's context words at the cube's front face, each where its light enters (scene.rays.entry_points):
+straight in front of its row of the embedding slab, from which its beams fan out."""
+
+from __future__ import annotations
+
+import pyvista as pv
+import vtk
+
+from cube_viz.render.elements.base import Element, font_size
+from cube_viz.scene.frame import Frame
+
+FONT = 20  # a little larger than the slab names: these are what the lecture is about
+
+
+class Context(Element):
+    """One world-anchored text actor per context word, in the prompt's order (actor p is word p), on a dark label
+    like the slab names. A text changes only when the prompt does: setting every label's text each frame is
+    what made text expensive."""
+
+    def __init__(self, plotter, spec, built):
+        super().__init__(plotter, spec, built)
+        lat = spec.lattice
+        k = lat.slabs[1].cols // lat.slabs[0].cols if len(lat.slabs) > 1 else 0  # concatenated context / E
+        for p in range(k):
+            actor = vtk.vtkTextActor()
+            actor.GetPositionCoordinate().SetCoordinateSystemToWorld()
+            prop = actor.GetTextProperty()
+            prop.SetColor(pv.Color("#fff4d6").float_rgb)  # the wall's warm white: the light's words
+            prop.BoldOn()
+            prop.SetJustificationToRight()  # the word stands before the point where its light leaves it
+            prop.SetVerticalJustificationToCentered()
+            prop.SetBackgroundColor(0.02, 0.03, 0.06)
+            prop.SetBackgroundOpacity(0.85)
+            plotter.add_actor(self.add(actor), name=f"context-{p}", reset_camera=False, pickable=False)
+        self.present(False)
+
+    def update(self, frame: Frame) -> None:
+        words = frame.context if frame.rays is not None else None
+        self.present(bool(words))
+        if not words:
+            return
+        for actor, word, at in zip(self.actors, words, frame.rays.words, strict=True):
+            if actor.GetInput() != word:
+                actor.SetInput(word)
+            actor.GetPositionCoordinate().SetValue(*map(float, at))
+
+    def rescale(self, text_scale: float, line_scale: float) -> None:
+        for actor in self.actors:
+            actor.GetTextProperty().SetFontSize(font_size(FONT, text_scale))
