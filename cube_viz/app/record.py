@@ -57,7 +57,7 @@ def add_record_flags(p: argparse.ArgumentParser) -> None:
                    help="record (anti-aliased, gradient background; default) or preview (about 2x faster)")
     g.add_argument("--from-run", metavar="RUN.npz", help="render a run recording made by `cube-viz train --record`")
     g.add_argument("--storyboard", metavar="FILE.toml", help="a lecture script of shots (see assets/storyboards/)")
-    add_shared_flags(g, "record", hide=True,
+    add_shared_flags(g, "record", hide=True, rays=True,
                      ablate="knock out this fraction of the reflectors in every frame (not with --from-run)")
 
 
@@ -239,11 +239,11 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
         run = RunRecording(args.from_run)
         source = Source(run=run)
-        spec = CubeSpec.build(run[0].params, run.vocab)
+        spec = CubeSpec.build(run[0].params, run.vocab, args.rays)
     else:
         trainer = make_trainer(overrides, args.checkpoint)
         source = Source(trainer=trainer)
-        spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+        spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, args.rays)
     director = Director(spec)
     director.hidden = set(args.hide)
     if args.storyboard:  # now the layers are known: check the highlights name real layers, rows and columns

@@ -22,7 +22,7 @@ NO_DISPLAY_HINT = "use `cube-viz record OUT.mp4` or `cube-viz screenshot OUT.png
 
 def add_run_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("window")
-    add_shared_flags(g, "run")
+    add_shared_flags(g, "run", rays=True)
     g.add_argument("--save", metavar="PATH", help="write a checkpoint here when the window closes")
     g.add_argument("--speed", type=float, default=60.0, metavar="STEPS",
                    help=f"training steps per second, up to {MAX_SPEED} (default 60)")
@@ -87,7 +87,7 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     try:  # bad flags, corpus or prompt: the window's first look at worker.info raises, before it is shown
         from cube_viz.app.window import AppOptions, CubeWindow
 
-        window = CubeWindow(worker, AppOptions(args.exit_after, shot))
+        window = CubeWindow(worker, AppOptions(args.exit_after, shot, rays=args.rays))
     finally:
         splash.close()
     # Ctrl-C in the terminal closes the window as its close button does: training stops, --save is written.

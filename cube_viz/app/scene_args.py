@@ -13,6 +13,7 @@ from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import UserError
 from cube_viz.scene.camera import PRESETS, preset
 from cube_viz.scene.lattice import slab_names
+from cube_viz.scene.rays import PER_LAYER
 
 CAMERAS = (*PRESETS, "slab:NAME")
 MAX_SIZE = (3840, 2160)
@@ -20,8 +21,8 @@ MAX_SIZE = (3840, 2160)
 
 def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080", hide: bool = False) -> None:
     g = p.add_argument_group("scene")
-    add_shared_flags(g, "scene", hide=hide, ablate="knock out this fraction of the reflectors (drawn dark and flat; "
-                     "the wall shows the damaged model's prediction); the saved model stays intact")
+    add_shared_flags(g, "scene", hide=hide, rays=True, ablate="knock out this fraction of the reflectors (drawn dark "
+                     "and flat; the wall shows the damaged model's prediction); the saved model stays intact")
     g.add_argument("--camera", default="iso", metavar="PRESET",
                    help=f"one of {', '.join(CAMERAS)} (a close-up of one slab, e.g. slab:hidden.0; default iso)")
     g.add_argument("--size", default=size, metavar="WxH",
@@ -47,6 +48,7 @@ class SceneRequest:
     checkpoint: str | None
     save_checkpoint: Path | None
     ablate: float | None = None
+    rays: int = PER_LAYER  # beams per slab
 
 
 def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> SceneRequest:
@@ -57,7 +59,7 @@ def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> S
     writable(str(out), "output")
     camera_key(args.camera)
     save = writable(args.save_checkpoint, "--save-checkpoint") if args.save_checkpoint else None
-    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate)
+    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate, args.rays)
 
 
 def camera_key(name: str, slabs: tuple[str, ...] | None = None):

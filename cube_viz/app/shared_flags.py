@@ -1,4 +1,4 @@
-"""The flags several commands share (--checkpoint, --prompt, --ablate): defined once, checked once.
+"""The flags several commands share (--checkpoint, --prompt, --ablate, --hide, --rays): defined once, checked once.
 
 The command line checks them (check_shared_flags) before any command starts, so every command names a
 missing checkpoint or a bad fraction the same way, before any training or rendering.
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cube_viz.errors import UserError
 from cube_viz.scene.elements import NAMES, parse_hidden
+from cube_viz.scene.rays import MAX_PER_LAYER, PER_LAYER
 
 CHECKPOINT_HELP = {  # train has none: it continues a run with --resume
     "run": "start from this trained model",
@@ -20,9 +21,10 @@ CHECKPOINT_HELP = {  # train has none: it continues a run with --resume
 }
 
 
-def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | None = None, hide: bool = False) -> None:
+def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | None = None, hide: bool = False,
+                     rays: bool = False) -> None:
     """--prompt, --checkpoint (worded for `command`, if it takes one), --ablate when `ablate` says what it
-    does there, and --hide for the commands that draw pictures."""
+    does there, --hide for the commands that draw stills and movies, --rays for every command that draws."""
     if command in CHECKPOINT_HELP:
         g.add_argument("--checkpoint", metavar="PATH", help=CHECKPOINT_HELP[command])
     g.add_argument("--prompt", dest="probe", metavar="TEXT", default=argparse.SUPPRESS,
@@ -33,6 +35,10 @@ def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | Non
     if hide:
         g.add_argument("--hide", type=hidden_elements, default=frozenset(), metavar="NAME,NAME",
                        help=f"elements not drawn, e.g. hud,legend (of: {', '.join(NAMES)})")
+    if rays:
+        g.add_argument("--rays", type=int, default=PER_LAYER, metavar="N",
+                       help=f"beams of light drawn per slab: the strongest contributions on the paths to the wall's "
+                       f"top words (1 to {MAX_PER_LAYER}, default {PER_LAYER})")
 
 
 def hidden_elements(text: str) -> frozenset[str]:
@@ -43,10 +49,14 @@ def hidden_elements(text: str) -> frozenset[str]:
 
 
 def check_shared_flags(args: argparse.Namespace) -> None:
-    """A missing checkpoint or a fraction outside [0, 1]: one line, before anything starts."""
+    """A missing checkpoint, a fraction outside [0, 1] or a beam count out of range: one line, before anything
+    starts."""
     checkpoint = getattr(args, "checkpoint", None)
     if checkpoint and not Path(checkpoint).is_file():
         raise UserError(f"checkpoint not found: {checkpoint}")
     fraction = getattr(args, "ablate", None)
     if fraction is not None and not 0 <= fraction <= 1:
         raise UserError(f"--ablate must be a fraction in [0, 1], got {fraction:g}")
+    rays = getattr(args, "rays", None)
+    if rays is not None and not 1 <= rays <= MAX_PER_LAYER:
+        raise UserError(f"--rays must be a number of beams per slab from 1 to {MAX_PER_LAYER}, got {rays}")

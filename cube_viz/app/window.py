@@ -28,6 +28,7 @@ from cube_viz.render.view import set_camera, setup
 from cube_viz.scene.camera import PRESETS, preset
 from cube_viz.scene.elements import TOGGLES
 from cube_viz.scene.frame import CubeSpec, Frame
+from cube_viz.scene.rays import PER_LAYER
 from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step
 
 TICK_MS = 33
@@ -40,13 +41,14 @@ class AppOptions:
     exit_after: float | None = None
     screenshot_on_exit: Path | None = None
     size: tuple[int, int] = (1600, 960)
+    rays: int = PER_LAYER  # beams per slab (--rays)
 
 
 class CubeWindow(QtWidgets.QMainWindow):
     def __init__(self, worker: TrainingWorker, options: AppOptions):
         super().__init__()
         self.worker, self.options = worker, options
-        self.spec = CubeSpec.build(worker.info.initial, worker.info.vocab)
+        self.spec = CubeSpec.build(worker.info.initial, worker.info.vocab, options.rays)
         self.director = Director(self.spec)  # the mode, history, selection and hidden elements: what to show at t
         self.published = None  # the newest Published from the training process
         self.frame: Frame | None = None

@@ -49,3 +49,25 @@ def test_hide_leaves_the_named_elements_out_of_a_screenshot(tmp_path, run_cli, c
 def test_an_unknown_element_to_hide_is_one_line(run_cli):
     code, _, err = run_cli("record", "m.mp4", "--hide", "hud,plates")
     assert code == 2 and "unknown element 'plates'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["run", "screenshot", "export", "record"])
+@pytest.mark.parametrize("count", ["0", "257", "-3", "many"])
+def test_a_bad_beam_count_is_one_line_before_any_training(tmp_path, run_cli, monkeypatch, command, count):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(command, *COMMANDS[command], "--rays", count)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--rays" in err, err
+    assert "training" not in out + err and not list(tmp_path.iterdir())
+
+
+def test_rays_sets_the_beams_per_slab_of_the_export(tmp_path, run_cli, checkpoint):
+    import pyvista as pv
+
+    counts = {}
+    for n in (2, 5):
+        out = tmp_path / f"scene{n}.vtm"
+        code, _, err = run_cli("export", out, "--checkpoint", checkpoint, "--rays", str(n))
+        assert code == 0, err
+        stage = pv.read(out)["rays"].cell_data["stage"]
+        counts[n] = [int((stage == s).sum()) for s in range(1, stage.max())]  # the slabs after the embedding
+    assert counts == {2: [2, 2], 5: [5, 5]}  # FAST: hidden 16, then the output slab
