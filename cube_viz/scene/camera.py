@@ -18,6 +18,7 @@ from cube_viz.scene.lattice import Lattice
 
 FILL = 0.92  # share of the view's height (or width, if that binds first) the framed box spans at zoom 1
 CLOSE_UP = (-24.0, 22.0)  # a close-up's (azimuth, elevation): oblique, so that a plate's tilt foreshortens it
+SENTENCE_ROOM = 0.1  # framed below the cube, in its half-widths: the context words stand there
 CLOSE_UP_PLATES = 7.0  # a close-up frames this many pitches either side of its slab's middle, up and down
 
 
@@ -91,11 +92,12 @@ def box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def framed_box(lattice: Lattice, slab: str | None) -> np.ndarray:
-    """(8, 3) corners of what a key frames: the cube from its front face to the wall, or the middle of one
+    """(8, 3) corners of what a key frames: the cube from its front face to the wall (and the context words'
+    row below it), or the middle of one
     slab, CLOSE_UP_PLATES pitches either side (less where the slab is smaller), its biases included."""
     h = lattice.half_width
-    if slab is None:
-        return box_corners(np.array([-h, lattice.front_y, -h]), np.array([h, lattice.wall_y, h]))
+    if slab is None:  # and below it the context words' row (scene.rays.entry_points)
+        return box_corners(np.array([-h, lattice.front_y, -h * (1 + SENTENCE_ROOM)]), np.array([h, lattice.wall_y, h]))
     s = next(s for s in lattice.slabs if s.name == slab)
     plates = lattice.positions[s.weights]  # (rows * cols, 3)
     lo, hi = plates.min(axis=0), plates.max(axis=0)

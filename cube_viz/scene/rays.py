@@ -1,10 +1,10 @@
 """Light rays for a probe prompt: the strongest contributions a_i * W[j, i] along connected paths, from each
 context word at the front face to the wall's most probable words.
 
-Segments, in this order: entry rays (each context word's point at the front face, in front of its embedding
-row, fanning to its E embedding reflectors: k*E of them), then per weight slab after the embedding its beams
-(input unit i -> output unit j), then the wall rays (output unit j -> word j's quad on the wall) for the
-`to_wall` most probable words.
+Segments, in this order: entry rays (each context word's point on the front face's lower edge, where the
+prompt stands as a sentence, fanning to its E embedding reflectors: k*E of them), then per weight slab after
+the embedding its beams (input unit i -> output unit j), then the wall rays (output unit j -> word j's quad
+on the wall) for the `to_wall` most probable words.
 
 The beams are chosen from the wall back to the front, so that the light can be followed: the wall rays leave
 from the output units of the top words; at each slab, from the last to the first, the beams are the `per_layer`
@@ -25,6 +25,8 @@ from cube_viz.sim.snapshot import ProbeTrace, Tensors
 
 PER_LAYER = 16  # beams per slab by default: few enough to follow one by one in a hall
 TO_WALL = 3  # wall rays: the model's top 3 guesses, as the HUD lists them
+SENTENCE_SPAN, SENTENCE_DROP = 0.8, 0.04  # the context words span this share of the front face's width, this
+# share of the cube's half-width below it
 MAX_PER_LAYER = 256
 
 
@@ -80,11 +82,12 @@ def embedding_units(lattice: Lattice, context_ids: np.ndarray) -> np.ndarray:
     return lattice.positions[embed.weights][idx]
 
 
-def entry_points(lattice: Lattice, context_ids: np.ndarray) -> np.ndarray:
-    """(k, 3) where each context word stands: on the front face, straight in front of its embedding row."""
-    points = lattice.nodes[0][context_ids].copy()
-    points[:, 1] = lattice.front_y
-    return points
+def entry_points(lattice: Lattice, k: int) -> np.ndarray:
+    """(k, 3) where the k context words stand: a sentence in reading order along the front face's lower edge,
+    just below the glass (from the front, a word at the face would stand over the wall's words behind it)."""
+    h = lattice.half_width
+    x = h * SENTENCE_SPAN * (2 * (np.arange(k) + 0.5) / max(k, 1) - 1)
+    return np.stack([x, np.full(k, lattice.front_y), np.full(k, -h * (1 + SENTENCE_DROP))], axis=1)
 
 
 def trace_rays(lattice: Lattice, params: Tensors, probe: ProbeTrace, per_layer: int = PER_LAYER,
@@ -99,7 +102,7 @@ def trace_rays(lattice: Lattice, params: Tensors, probe: ProbeTrace, per_layer: 
 
     slabs = lattice.slabs
     units = embedding_units(lattice, probe.context_ids)  # (k*E, 3)
-    words = entry_points(lattice, probe.context_ids)  # (k, 3)
+    words = entry_points(lattice, len(probe.context_ids))  # (k, 3)
     a0 = probe.post[0]  # (k*E,)
     parts.append(part(np.repeat(words, slabs[0].cols, axis=0), units, a0, 0, np.arange(a0.size),
                       np.arange(a0.size)))

@@ -197,10 +197,11 @@ def test_rays_are_torchs_strongest_signed_contributions_between_the_units_they_j
     at = find(ends[entry], units[0])
     assert sorted(at) == list(range(len(units[0]))), "not one entry ray per context embedding unit"
     k, e = len(d.trainer.probe_ids), d.trainer.config.embed
-    rows = d.centres[d.grids[0][d.trainer.probe_ids]].mean(axis=1)  # (k, 3) each context word's embedding row
-    np.testing.assert_allclose(starts[entry][:, [0, 2]], rows[at // e][:, [0, 2]], atol=1e-4)  # fans from its word
-    assert (starts[entry][:, 1] < slab_y[0]).all()  # from in front of the first slab
-    assert len(np.unique(np.round(starts[entry], 4), axis=0)) <= k
+    fans = np.array([starts[entry][at // e == p] for p in range(k)])  # (k, E, 3) the rays of context word p
+    np.testing.assert_allclose(fans, fans[:, :1].repeat(e, axis=1), atol=1e-4)  # each word's rays fan from one point
+    sentence = fans[:, 0]  # (k, 3)
+    assert (np.diff(sentence[:, 0]) > 0).all() and np.ptp(sentence[:, 1:], axis=0).max() < 1e-4  # in reading order
+    assert (sentence[:, 1] < slab_y[0]).all()  # from in front of the first slab
     assert_lit_in_proportion(inputs[0].numpy()[at], rgb[entry], core[entry], halo[entry], "entry rays")
     contribs = [(inputs[li - 1][None, :] * d.state[f"{name}.weight"]).double()
                 for li, name in enumerate(d.names[1:], start=1)]  # (rows, cols) each
@@ -300,8 +301,8 @@ def test_gel_dots_show_what_torchs_activation_did_in_both_hidden_layers(corpus, 
 
 
 def test_the_context_words_stand_at_the_front_face_where_their_light_enters(drawn):
-    """README: the prompt's context words, in order, each on the front face straight in front of its embedding row,
-    where its light enters: label p reads word p of the context the model reads (torch's probe ids) and stands at
+    """README: the prompt's context words, a sentence in reading order along the front face's lower edge, where
+    their light enters: label p reads word p of the context the model reads (torch's probe ids) and stands at
     the point the entry beams of units p·E ... p·E + E - 1 leave from."""
     d = drawn
     labels = d.view["context"].actors
@@ -320,3 +321,5 @@ def test_the_context_words_stand_at_the_front_face_where_their_light_enters(draw
     face = d.view["glass"].actors[0].GetBounds()[2]  # the glass's front face
     np.testing.assert_allclose(at[:, 1], face, atol=1e-4)
     assert (at[:, 1] < d.centres[:, 1].min()).all()  # in front of the embedding slab
+    assert (np.diff(at[:, 0]) > 0).all()  # left to right, as the sentence reads
+    assert (at[:, 2] < d.view["glass"].actors[0].GetBounds()[4]).all()  # below the glass: not over the wall's words

@@ -1,5 +1,5 @@
 """The prompt's context words at the cube's front face, each where its light enters (scene.rays.entry_points):
-straight in front of its row of the embedding slab, from which its beams fan out."""
+a sentence along the face's lower edge, each word hanging below the point its beams fan out from."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ class Context(Element):
             prop = actor.GetTextProperty()
             prop.SetColor(pv.Color("#fff4d6").float_rgb)  # the wall's warm white: the light's words
             prop.BoldOn()
-            prop.SetJustificationToRight()  # the word stands before the point where its light leaves it
-            prop.SetVerticalJustificationToCentered()
+            prop.SetJustificationToCentered()
+            prop.SetVerticalJustificationToTop()  # its light leaves from its top
             prop.SetBackgroundColor(0.02, 0.03, 0.06)
             prop.SetBackgroundOpacity(0.85)
             plotter.add_actor(self.add(actor), name=f"context-{p}", reset_camera=False, pickable=False)

@@ -30,7 +30,8 @@ class Gel(Element):
         if self.mesh.n_points:  # a model with no hidden layer has no gel
             self.add(plotter.add_mesh(medium(spec), color=MEDIUM, opacity=MEDIUM_OPACITY, lighting=False,
                                       pickable=False, name="gel-medium"))
-            self.halo = self.add(plotter.add_mesh(self.mesh.copy(deep=False), scalars="rgb", rgb=True, render_points_as_spheres=True,
+            glow = self.mesh.copy(deep=False)  # the same points and colours (one array), drawn larger and faint
+            self.halo = self.add(plotter.add_mesh(glow, scalars="rgb", rgb=True, render_points_as_spheres=True,
                                                   opacity=HALO_OPACITY, lighting=False, pickable=False,
                                                   name="gel-halo"))
             self.dots = self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, render_points_as_spheres=True,
