@@ -23,7 +23,7 @@ def view_image(plotter, spec, frame, size: str, transparent: bool, hidden, marke
     from cube_viz.render.snapshot_image import render_image
 
     w, h = (int(v) for v in size.split("x"))
-    return render_image(spec, frame, (w, h), plotter.camera, transparent, hidden, marked)
+    return render_image(spec, frame, (w, h), plotter, transparent, hidden, marked)
 
 
 def save_png(path: Path, image: np.ndarray) -> str | None:

@@ -6,19 +6,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import vtk
+import pyvista as pv
 
 from cube_viz.render.cube import CubeView
-from cube_viz.render.view import grab, offscreen_plotter, set_camera
+from cube_viz.render.view import copy_view, grab, offscreen_plotter, set_camera, set_view
+from cube_viz.scene.camera import View
 from cube_viz.scene.frame import CubeSpec, Frame
 
 
-def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: str | vtk.vtkCamera = "iso",
+def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: str | View | pv.Plotter = "iso",
                  transparent: bool = False, hidden: Iterable[str] = (), marked: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3 or 4) uint8 picture of the frame, rendered at exactly `size` (text and lines scaled with it).
 
-    camera: a preset name, or a camera to copy (a window's view as the user turned it); hidden: elements
-    not drawn (scene.elements' names); marked: the centre (3,) of a plate shown selected.
+    camera: a preset name (framed for `size`), a view, or a plotter whose view to copy (a window's, as the
+    user turned it); hidden: elements not drawn (scene.elements' names); marked: the centre (3,) of a plate
+    shown selected.
     """
     plotter = offscreen_plotter(size)
     try:
@@ -27,9 +29,10 @@ def render_image(spec: CubeSpec, frame: Frame, size: tuple[int, int], camera: st
         view.mark(marked)
         if isinstance(camera, str):
             set_camera(plotter, spec.lattice, camera)
+        elif isinstance(camera, View):
+            set_view(plotter, camera)
         else:
-            plotter.camera.DeepCopy(camera)  # parallel scale is a world height: the same framing at any size
-            plotter.renderer.ResetCameraClippingRange()
+            copy_view(camera, plotter)
         if transparent:  # the gradient would be opaque: clear to alpha 0, keep only the cube's own pixels
             plotter.renderer.GradientBackgroundOff()
             plotter.renderer.SetBackgroundAlpha(0.0)

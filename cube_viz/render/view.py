@@ -91,6 +91,15 @@ def view_of(plotter: pv.Plotter) -> View:
                 np.array(cam.focal_point), float(cam.parallel_scale), distance / 2, (float(cut[0]), float(cut[1])))
 
 
+def copy_view(source: pv.Plotter, target: pv.Plotter) -> None:
+    """Show in `target` what `source` shows: its camera (parallel scale is a world height: the same framing
+    at any size), its key light where it stands, and its cut."""
+    set_view(target, view_of(source))
+    target.camera.DeepCopy(source.camera)  # the user's roll too, which a View does not hold
+    key, theirs = target.renderer.lights[0], source.renderer.lights[0]
+    key.position, key.focal_point = theirs.position, theirs.focal_point
+
+
 def glint_light(toward_camera: np.ndarray) -> np.ndarray:
     """(3,) direction toward the key light that mirrors into the camera off a plate tilted GLINT: such a
     plate shines white, and a plate's brightness tells its tilt (L = 2 (n.v) n - v; see

@@ -367,6 +367,7 @@ def test_screenshot_is_a_non_blank_png_of_the_requested_size(qtbot, window, tmp_
 def test_a_screenshot_at_a_chosen_size_is_the_view_as_the_user_left_it(qtbot, window, tmp_path):
     """The camera as turned, the elements hidden, the loss chart: not a fresh default view."""
     from cube_viz.render.snapshot_image import render_image
+    from cube_viz.scene.camera import PRESETS, resolve
 
     qtbot.waitUntil(lambda: window.frame is not None and window.frame.step > 0, timeout=5000)
     window.toggle_play()
@@ -376,10 +377,11 @@ def test_a_screenshot_at_a_chosen_size_is_the_view_as_the_user_left_it(qtbot, wi
     window.panel.toggles["rays"].setChecked(False)
     window.panel.shot_size.setCurrentText("1920x1080")
     shot = iio.imread(window.save_screenshot(tmp_path / "shot.png")).astype(float)
-    size = (1920, 1080)
-    top = render_image(window.spec, window.frame, size, "top", hidden=["rays"]).astype(float)
+    size, (w, h) = (1920, 1080), window.plotter.window_size
+    top = resolve(window.spec.lattice, PRESETS["top"], w / h)  # framed for the window: as its view shows it
     iso = render_image(window.spec, window.frame, size, "iso", hidden=["rays"]).astype(float)
-    rays = render_image(window.spec, window.frame, size, "top").astype(float)
+    rays = render_image(window.spec, window.frame, size, top).astype(float)
+    top = render_image(window.spec, window.frame, size, top, hidden=["rays"]).astype(float)
     cube = np.s_[:800, :1200]  # the loss chart sits at the lower right
     assert np.abs(shot[cube] - top[cube]).mean() < 0.2 * np.abs(shot[cube] - iso[cube]).mean()
     assert np.abs(shot[cube] - top[cube]).mean() < 0.2 * np.abs(shot[cube] - rays[cube]).mean()
