@@ -20,7 +20,7 @@ from cube_viz.scene.frame import CubeSpec
 CELL = (256, 64)  # atlas pixels per word (width, height): the wall's cells are 4 times wider than high
 COLUMNS = 16  # atlas cells per row
 LONGEST = 24  # characters: a longer word is cut short with an ellipsis rather than shrink every word
-SPOTLIGHT = 1.8  # the top guess and the true word are repeated this much larger over the wall, for a hall
+SPOTLIGHT = 1.4  # the top guess and the true word are repeated this much larger over the wall, for a hall
 OUTLINE = 4  # atlas pixels of dark outline around the glyphs, as in subtitles: words read over the busy cube
 BOX = 204  # the alpha of each word's dark label behind its glyphs: the cube shows through it only faintly
 

@@ -133,6 +133,8 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         assert 0 < spec.wall.positions[order[0]][1] - centre[1] < 0.1 * spec.wall.cell[1]  # just in front of the wall
         np.testing.assert_allclose(np.ptp(view["wall"].top_word.points, axis=0),
                                    SPOTLIGHT * np.ptp(view["wall"].words.points[top], axis=0), rtol=1e-5)
+        # larger, but not over its neighbours' words: it stays within its cell and a quarter of the next ones
+        assert np.ptp(view["wall"].top_word.points[:, 2]) < 1.5 * spec.wall.cell[1]
         np.testing.assert_array_equal(view["wall"].top_word.active_texture_coordinates,
                                       view["wall"].words.active_texture_coordinates[top])
         assert (view["wall"].top_word.point_data["rgba"][:, :3] == palette.TOP_WORD).all()
