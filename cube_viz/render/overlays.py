@@ -15,6 +15,7 @@ import vtk
 from cube_viz.render.elements import captions, hud, legend
 from cube_viz.render.elements.base import Element, font_size
 from cube_viz.render.elements.glass import shell_bounds
+from cube_viz.render.view import drawn_depths
 from cube_viz.scene.overlay_layout import Overlay, Placed, layout, wrappings
 
 variants_of = lru_cache(maxsize=256)(wrappings)  # (text, widths, indent) -> the text and its wrappings
@@ -116,7 +117,8 @@ class Overlays:
         renderer, wall = self.plotter.renderer, self.elements["wall"]
         corners = to_display(renderer, self.corners)  # (8, 2)
         cube_box = (*corners.min(axis=0), *corners.max(axis=0))
-        if not wall.shown:
+        near, far = drawn_depths(self.plotter)
+        if not wall.shown or not near <= self.spec.lattice.wall_y <= far:  # hidden, or cut away (a close-up)
             return np.zeros((0, 4)), cube_box
         if self._words is None:  # the wall's quads never move (only the two spotlit ones do)
             self._words = np.asarray(wall.words.points, np.float64).copy()  # (4K, 3)

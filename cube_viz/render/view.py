@@ -84,11 +84,16 @@ def view_of(plotter: pv.Plotter) -> View:
     d = np.subtract(cam.position, cam.focal_point)
     distance = float(np.linalg.norm(d))
     d /= distance
-    planes = plotter.renderer.GetActors().GetLastActor().GetMapper().GetClippingPlanes()
-    cut = (-np.inf, np.inf) if planes is None or planes.GetNumberOfItems() < 2 else (
-        planes.GetItem(0).GetOrigin()[1], planes.GetItem(1).GetOrigin()[1])
     return View(float(np.degrees(np.arctan2(d[0], -d[1]))), float(np.degrees(np.arcsin(np.clip(d[2], -1, 1)))),
-                np.array(cam.focal_point), float(cam.parallel_scale), distance / 2, (float(cut[0]), float(cut[1])))
+                np.array(cam.focal_point), float(cam.parallel_scale), distance / 2, drawn_depths(plotter))
+
+
+def drawn_depths(plotter: pv.Plotter) -> tuple[float, float]:
+    """The cut set_view made: only what lies between these depths along the light (y) is drawn."""
+    planes = plotter.renderer.GetActors().GetLastActor().GetMapper().GetClippingPlanes()
+    if planes is None or planes.GetNumberOfItems() < 2:
+        return -np.inf, np.inf
+    return float(planes.GetItem(0).GetOrigin()[1]), float(planes.GetItem(1).GetOrigin()[1])
 
 
 def copy_view(source: pv.Plotter, target: pv.Plotter) -> None:

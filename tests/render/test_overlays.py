@@ -93,7 +93,7 @@ def test_no_two_overlays_meet_nor_cover_the_wall_or_leave_the_frame(scene, size)
     plotter = offscreen_plotter(size, "preview")
     try:
         view = CubeView(plotter, spec, text_scale=size[1] / 1080)
-        for camera in ("front", "iso"):
+        for camera in ("front", "iso", "slab:out"):  # a close-up cuts the wall away: only the frame binds
             set_camera(plotter, spec.lattice, camera)
             for with_caption in (False, True):
                 for with_chart in (False, True):
@@ -102,7 +102,8 @@ def test_no_two_overlays_meet_nor_cover_the_wall_or_leave_the_frame(scene, size)
                     grab(plotter)
                     where = f"at {size[0]}x{size[1]}, {camera}, caption {with_caption}, chart {with_chart}"
                     boxes = drawn_boxes(view, plotter.renderer)
-                    assert_apart(boxes, word_boxes(view, plotter.renderer), size, where)
+                    words = word_boxes(view, plotter.renderer) if camera != "slab:out" else np.zeros((0, 4))
+                    assert_apart(boxes, words, size, where)
                     # none is left out to keep the rest apart where a hall would see it
                     needed = {"hud", "banner"} | ({"captions"} if with_caption else set())
                     if size[1] >= 1080:
