@@ -16,7 +16,8 @@ import numpy as np
 
 from cube_viz.scene.lattice import Lattice
 
-FILL = 0.92  # share of the view's height (or width, if that binds first) the framed box spans at zoom 1
+FILL = 0.92  # share of the view's height the framed box spans at zoom 1 ...
+WIDTH_FILL = 0.62  # ... or of its width, if that binds first: side gutters stay for the overlays
 CLOSE_UP = (-24.0, 22.0)  # a close-up's (azimuth, elevation): oblique, so that a plate's tilt foreshortens it
 SENTENCE_ROOM = 0.1  # framed below the cube, in its half-widths: the context words stand there
 CLOSE_UP_PLATES = 7.0  # a close-up frames this many pitches either side of its slab's middle, up and down
@@ -108,13 +109,13 @@ def framed_box(lattice: Lattice, slab: str | None) -> np.ndarray:
 
 def resolve(lattice: Lattice, key: CameraKey, aspect: float) -> View:
     """The view of `key` in a view `aspect` (width / height) wide: the framed box centred, filling FILL of
-    the height or the width, whichever binds, divided by zoom. A close-up draws only its slab's layer of
+    the height or WIDTH_FILL of the width, whichever binds, divided by zoom. A close-up draws only its slab's layer of
     the cube (the slabs in front of it and the wall behind it would cover its plates)."""
     corners = framed_box(lattice, key.slab)
     right, up, toward = screen_axes(key.azimuth, key.elevation)
     x, y, z = corners @ right, corners @ up, corners @ toward  # (8,) each
     focus = right * (x.max() + x.min()) / 2 + up * (y.max() + y.min()) / 2 + toward * (z.max() + z.min()) / 2
-    half = max(np.ptp(y) / 2, np.ptp(x) / 2 / aspect) / FILL / key.zoom
+    half = max(np.ptp(y) / 2 / FILL, np.ptp(x) / 2 / aspect / WIDTH_FILL) / key.zoom
     h = lattice.half_width
     cut = (lattice.front_y - h, lattice.wall_y + h)  # all of it, labels outside the glass included
     if key.slab is not None:
