@@ -13,7 +13,7 @@ import numpy as np
 import vtk
 
 from cube_viz.render.elements import captions, hud, legend
-from cube_viz.render.elements.base import Element, font_size
+from cube_viz.render.elements.base import Element, font_size, text_box
 from cube_viz.render.elements.glass import shell_bounds
 from cube_viz.render.view import drawn_depths
 from cube_viz.scene.overlay_layout import Overlay, Placed, layout, wrappings
@@ -112,18 +112,21 @@ class Overlays:
             self.requests[name] = size
 
     def keep_out(self) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-        """(K, 4) boxes of the wall's words (its spotlit two included) where the wall is drawn, and the
-        cube's box, on screen now."""
+        """(K, 4) boxes of the words drawn in the scene on screen now, and the cube's box: the wall's words
+        (its spotlit two included) where the wall is drawn, and the context words at the front face."""
         renderer, wall = self.plotter.renderer, self.elements["wall"]
         corners = to_display(renderer, self.corners)  # (8, 2)
         cube_box = (*corners.min(axis=0), *corners.max(axis=0))
         near, far = drawn_depths(self.plotter)
+        context = [(left, bottom, right, top) for actor in self.elements["context"].actors if actor.GetVisibility()
+                   for left, right, bottom, top in [text_box(actor, renderer)]]
+        boxes = np.array(context, np.float64).reshape(-1, 4)
         if not wall.shown or not near <= self.spec.lattice.wall_y <= far:  # hidden, or cut away (a close-up)
-            return np.zeros((0, 4)), cube_box
+            return boxes, cube_box
         if self._words is None:  # the wall's quads never move (only the two spotlit ones do)
             self._words = np.asarray(wall.words.points, np.float64).copy()  # (4K, 3)
         points = np.concatenate([self._words, wall.top_word.points, wall.true_word.points])  # (4K + 8, 3)
-        return quad_boxes(renderer, points), cube_box
+        return np.concatenate([quad_boxes(renderer, points), boxes]), cube_box
 
     def _overlay(self, name: str, variants: tuple[str, ...], measure, points: float) -> Overlay:
         def size(v: int, s: float) -> tuple[float, float]:
