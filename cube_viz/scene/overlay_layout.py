@@ -116,15 +116,15 @@ def _slide(size, corner: str, w: float, h: float, obstacles: np.ndarray, gap: fl
         top = corner.startswith("upper")
         bottom = height - gap - h if top else gap
         return left, bottom, right, bottom + h
-    # candidates: the corner, or just past an obstacle, but never wholly in the other half of the frame (a
-    # HUD slid below the cube would read as a caption)
+    # candidates: the corner, or just past an obstacle (inside the frame: an obstacle may lie off it), but
+    # never wholly in the other half of the frame (a HUD slid below the cube would read as a caption)
     if corner.startswith("upper"):
         tops = np.concatenate([[height - gap], column[:, 1] - gap])  # (k + 1,) candidate tops, highest first
-        tops = np.sort(tops[(tops - h >= gap) & (tops >= height / 2)])[::-1]
+        tops = np.sort(tops[(tops - h >= gap) & (tops <= height - gap) & (tops >= height / 2)])[::-1]
         bottoms = tops - h
     else:
         bottoms = np.concatenate([[gap], column[:, 3] + gap])
-        bottoms = np.sort(bottoms[(bottoms + h <= height - gap) & (bottoms <= height / 2)])
+        bottoms = np.sort(bottoms[(bottoms >= gap) & (bottoms + h <= height - gap) & (bottoms <= height / 2)])
     if len(bottoms) == 0:
         return None
     # (c, k): candidate c meets obstacle k (boxes closer than gap meet)

@@ -14,7 +14,7 @@ from cube_viz.scene.overlay_layout import Overlay, layout, meet, wrap, wrappings
 from cube_viz.sim.trainer import Trainer
 from tests.conftest import SMALL
 
-SIZES = [(640, 360), (1280, 720), (1920, 1080), (3840, 2160)]
+SIZES = [(640, 360), (1280, 720), (1920, 1080), (3840, 2160), (1130, 960)]  # the last: the window's view
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def scene():
 
 def word_boxes(view, renderer) -> np.ndarray:
     """(K, 4) display boxes (left, bottom, right, top) of the wall's words and its two spotlit words, each
-    corner projected by VTK itself (not by the layout's own projection)."""
+    corner projected by VTK itself (not by the layout's own projection); and (C, 4) the context words'."""
     import vtk
 
     wall = view["wall"]
@@ -49,7 +49,11 @@ def word_boxes(view, renderer) -> np.ndarray:
         coordinate.SetValue(*map(float, point))
         xy.append(coordinate.GetComputedDoubleDisplayValue(renderer))
     xy = np.array(xy).reshape(-1, 4, 2)
-    return np.concatenate([xy.min(axis=1), xy.max(axis=1)], axis=1)
+    from cube_viz.render.elements.base import text_box
+
+    context = [text_box(a, renderer) for a in view["context"].actors if a.GetVisibility()]  # the sentence's words
+    context = np.array([(left, bottom, right, top) for left, right, bottom, top in context]).reshape(-1, 4)
+    return np.concatenate([xy.min(axis=1), xy.max(axis=1)], axis=1), context
 
 
 def drawn_boxes(view, renderer) -> dict[str, tuple[float, float, float, float]]:
@@ -102,7 +106,8 @@ def test_no_two_overlays_meet_nor_cover_the_wall_or_leave_the_frame(scene, size)
                     grab(plotter)
                     where = f"at {size[0]}x{size[1]}, {camera}, caption {with_caption}, chart {with_chart}"
                     boxes = drawn_boxes(view, plotter.renderer)
-                    words = word_boxes(view, plotter.renderer) if camera != "slab:out" else np.zeros((0, 4))
+                    wall, context = word_boxes(view, plotter.renderer)
+                    words = np.concatenate([wall, context]) if camera != "slab:out" else np.zeros((0, 4))
                     assert_apart(boxes, words, size, where)
                     # none is left out to keep the rest apart where a hall would see it
                     needed = {"hud", "banner"} | ({"captions"} if with_caption else set())
@@ -153,6 +158,11 @@ def test_the_layout_slides_shrinks_wraps_and_drops():
     assert beside.box[2] <= 250 - 10 + 1e-9 and beside.scale == 1
     over = layout(size, [Overlay("h", "upper_left", fixed(280, 100), floor=1.0)], words, cube, gap=10)["h"]
     assert over.scale == 1 and over.box[2] <= 300  # over the cube's edge, clear of the words
+    # obstacles off the frame (a close-up's cube and words, projected) never lead a box off it
+    off = np.array([[-100, -900, 400, -20], [-100, 520, 400, 900]])
+    for corner in ("lower_left", "upper_left"):
+        box = layout(size, [Overlay("g", corner, fixed(200, 100))], off, (-5000, -5000, 5000, 5000), gap=10)["g"].box
+        assert 10 <= box[1] and box[3] <= 490, f"{corner}: {box} leaves the frame"
 
 
 def test_captions_wrap_at_spaces_keeping_every_word():
