@@ -56,7 +56,7 @@ class View:
     focus: np.ndarray  # (3,) the focal point
     half_height: float  # visible half-height, world units (VTK's parallel scale)
     depth: float  # everything drawn lies within this distance of the focus (the camera's clipping range)
-    cut: tuple[float, float]  # only what lies between these depths along the light (y) is drawn
+    cut: tuple[float, float]  # only what lies between these depths along the light (y) is drawn (+-inf: all)
 
     @property
     def direction(self) -> np.ndarray:
@@ -116,18 +116,22 @@ def resolve(lattice: Lattice, key: CameraKey, aspect: float) -> View:
     x, y, z = corners @ right, corners @ up, corners @ toward  # (8,) each
     focus = right * (x.max() + x.min()) / 2 + up * (y.max() + y.min()) / 2 + toward * (z.max() + z.min()) / 2
     half = max(np.ptp(y) / 2 / FILL, np.ptp(x) / 2 / aspect / WIDTH_FILL) / key.zoom
-    h = lattice.half_width
-    cut = (lattice.front_y - h, lattice.wall_y + h)  # all of it, labels outside the glass included
-    if key.slab is not None:
-        cut = (corners[:, 1].min(), corners[:, 1].max())
-    return View(key.azimuth, key.elevation, focus, float(half), float(4 * h + np.linalg.norm(focus)),
-                (float(cut[0]), float(cut[1])))
+    cut = (-math.inf, math.inf) if key.slab is None else (float(corners[:, 1].min()), float(corners[:, 1].max()))
+    return View(key.azimuth, key.elevation, focus, float(half), float(4 * lattice.half_width + np.linalg.norm(focus)),
+                cut)
 
 
 def between(a: View, b: View, t: float) -> View:
     """The view t (0..1) of the way from a to b: angles, focus and the cut linearly (a close-up's layer
-    opens out to the cube), the half-height geometrically (a zoom feels even)."""
+    opens out to the cube: an uncut side starts a view's depth beyond the other's cut), the half-height
+    geometrically (a zoom feels even)."""
+    if t <= 0 or t >= 1:
+        return a if t <= 0 else b
     lerp = lambda p, q: p + (q - p) * t  # noqa: E731
+    depth = max(a.depth, b.depth)
+    cut = [(x, y) if math.isfinite(x) == math.isfinite(y) else
+           (y + side * depth, y) if math.isfinite(y) else (x, x + side * depth)
+           for x, y, side in ((a.cut[0], b.cut[0], -1), (a.cut[1], b.cut[1], 1))]
     return View(lerp(a.azimuth, b.azimuth), lerp(a.elevation, b.elevation), lerp(a.focus, b.focus),
-                float(a.half_height * (b.half_height / a.half_height) ** t), max(a.depth, b.depth),
-                (lerp(a.cut[0], b.cut[0]), lerp(a.cut[1], b.cut[1])))
+                float(a.half_height * (b.half_height / a.half_height) ** t), depth,
+                tuple(x if x == y else lerp(x, y) for x, y in cut))
