@@ -41,8 +41,8 @@ class PlateMesh(Element):
         plates = next(ps for ps in plate_sets(spec.lattice) if ps.name == self.kind)
         self.centres, self.sides = plates.positions, self.side * plates.pitch  # (N, 3), (N,)
         self.mesh = plate_mesh(self.centres, self.sides)
-        self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, ambient=0.45, diffuse=0.8, specular=0.6,
-                                  specular_power=24, name=self.kind))  # glints under the key light: render.view
+        self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, ambient=0.45, diffuse=0.8, specular=0.35,
+                                  specular_power=16, name=self.kind))  # glints under the key light: render.view
 
     def update(self, frame: Frame) -> None:
         plates = getattr(frame, self.kind)
