@@ -33,9 +33,13 @@ def wall_layout(lattice: Lattice, n_words: int) -> WallLayout:
 
 
 def brightness(probs: np.ndarray) -> np.ndarray:
-    """(V,) float32 in [FLOOR, 1]: linear in probability, the most probable word at 1."""
-    peak = float(probs.max())
-    return (FLOOR + (1 - FLOOR) * probs / peak if peak > 0 else np.full_like(probs, FLOOR)).astype(np.float32)
+    """(V,) float32 in [FLOOR, 1]: linear in log probability, from the least probable word at FLOOR to the
+    most probable at 1 (strictly increasing in probability; linear in probability, almost every word of a
+    trained model's wall would be at the floor, alike)."""
+    logp = np.log(np.maximum(probs.astype(np.float64), np.finfo(np.float64).tiny))  # (V,)
+    span = float(logp.max() - logp.min())
+    u = (logp - logp.min()) / span if span > 0 else np.ones_like(logp)
+    return (FLOOR + (1 - FLOOR) * u).astype(np.float32)
 
 
 def rank(probs: np.ndarray, word: int) -> int:

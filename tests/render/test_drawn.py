@@ -221,8 +221,8 @@ def test_rays_are_torchs_strongest_signed_contributions_between_the_units_they_j
     assert entry.sum() + per_slab + wall.sum() == len(ends), "rays that join no units"
 
 
-def test_each_words_light_is_linear_in_torchs_probability(drawn):
-    """README: brightness = probability, linear, the top word at full brightness, a floor keeps the rest readable;
+def test_each_words_light_is_linear_in_torchs_log_probability(drawn):
+    """README: brightness = log probability, linear, the top word at full brightness, the least likely at the floor;
     a word's brightness is the light of its glyphs (all of one warm white, scaled), each opaque on its label.
     Every word but the spotlit two (gold top guess, green true word)."""
     d = drawn
@@ -234,11 +234,13 @@ def test_each_words_light_is_linear_in_torchs_probability(drawn):
     assert (rgba[:, 3] == 255).all()
     top = int(probs.argmax())
     rest = np.setdiff1d(np.arange(len(probs)), [top, d.trainer.probe_target])
-    x, light = probs[rest] / probs.max(), rgba[rest, 0]  # the red channel: the warm white's brightest
+    logp = np.log(probs)
+    x = (logp[rest] - logp.min()) / (logp.max() - logp.min())  # 0 the least likely word, 1 the likeliest
+    light = rgba[rest, 0]  # the red channel: the warm white's brightest
     assert np.ptp(x) > 0.3, "the probabilities are too alike to tell a linear light from any other"
     slope, floor = np.polyfit(x, light, 1)
     off = float(np.abs(floor + slope * x - light).max())
-    assert off <= 1.0, f"a word's light is not linear in its probability (off a line by {off:.1f} of 255)"
+    assert off <= 1.0, f"a word's light is not linear in its log probability (off a line by {off:.1f} of 255)"
     assert floor > 100 and abs(floor + slope - 255) <= 1.5, f"floor {floor:.1f}, full light {floor + slope:.1f}"
     white = rgba[rest, :3] / np.maximum(rgba[rest, :1], 1)  # one hue: every word's colour a scaled warm white
     np.testing.assert_allclose(white, white[:1].repeat(len(rest), 0), atol=0.02)
