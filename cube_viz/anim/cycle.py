@@ -36,8 +36,8 @@ from cube_viz.scene.frame import CubeSpec, Frame, Plates, build_frame
 from cube_viz.scene.lattice import PlateSet, plate_sets
 from cube_viz.sim.snapshot import Snapshot
 
-GLOW_SCALE = 0.005  # |grad| at which a plate glows at half strength; the same for every layer and run
-FIELD_SCALE = 1e-5  # |weight-decay pull| at half strength of the stabilizing field
+GLOW_SCALE = 0.002  # |grad| at which a plate glows at half strength; the same for every layer and run
+FIELD_SCALE = 3e-6  # |weight-decay pull| at half strength of the stabilizing field
 GLINT_TOP = 0.01  # the largest 1% of |update| of a plate set this step glint (and every sign flip)
 
 
