@@ -12,23 +12,36 @@ from cube_viz.errors import UserError
 
 ACTIVATIONS = ("tanh", "relu", "gelu", "sigmoid")
 OPTIMIZERS = ("sgd", "adam")
+MODELS = ("mlp", "transformer")
+# `context` left unset takes the model's own default: the transformer reads further back than the MLP
+DEFAULT_CONTEXT = {"mlp": 4, "transformer": 8}
 # `cube-viz ablate`: fractions of all weights knocked out (here, not in sim.ablation, so that the command
 # line is built without importing torch: that alone took ~2.3 s of every launch)
 KNOCKOUT_FRACTIONS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.9)
 # fields that fix the shape or meaning of the weights: a resumed run cannot change them
-MODEL_FIELDS = ("corpus", "max_vocab", "context", "embed", "hidden", "activation")
+MODEL_FIELDS = ("corpus", "max_vocab", "model", "context", "embed", "hidden", "activation", "layers", "heads",
+                "d_model")
+# the fields only one kind of model reads: a flag or TOML key for the other kind is refused (cli.config_overrides)
+MODEL_ONLY_FIELDS = {"mlp": ("embed", "hidden", "activation"), "transformer": ("layers", "heads", "d_model")}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides what is trained and how. Defaults give ~25k weights on the bundled corpus."""
+    """Everything that decides what is trained and how. Defaults give ~29k weights on the bundled corpus
+    (the MLP); `model="transformer"` ~34k."""
 
     corpus: str | None = None  # UTF-8 text file; None = the bundled assets/corpus.txt
     max_vocab: int = 400  # most frequent words kept (with <unk>, <s>); the rest become <unk>
-    context: int = 4  # words the model sees before predicting the next one
-    embed: int = 16  # embedding size per context word
-    hidden: tuple[int, ...] = (64, 64)  # widths of the hidden layers
-    activation: str = "tanh"
+    model: str = "mlp"  # mlp = the next-word MLP; transformer = the tiny decoder-only transformer
+    # words the model sees before predicting the next one; None (unset) becomes the model's default,
+    # DEFAULT_CONTEXT: 4 for the MLP, 8 for the transformer (after construction it is always an int)
+    context: int | None = None
+    embed: int = 16  # MLP: embedding size per context word
+    hidden: tuple[int, ...] = (64, 64)  # MLP: widths of the hidden layers
+    activation: str = "tanh"  # MLP: the hidden layers' activation (the transformer's MLPs use GELU)
+    layers: int = 2  # transformer: blocks (attention + MLP)
+    heads: int = 2  # transformer: attention heads per block
+    d_model: int = 32  # transformer: width of the residual stream (a multiple of heads)
     optimizer: str = "adam"  # adam = AdamW (decoupled weight decay); sgd = plain SGD
     lr: float = 3e-3
     weight_decay: float = 0.0
@@ -43,11 +56,15 @@ class TrainConfig:
             if not ok:
                 raise UserError(f"{field} must be {what}, got {getattr(self, field)!r}")
 
-        for name in ("max_vocab", "context", "embed", "batch_size"):
+        need(self.model in MODELS, "model", "one of " + ", ".join(MODELS))
+        if self.context is None:
+            object.__setattr__(self, "context", DEFAULT_CONTEXT[self.model])  # frozen: set once, here
+        for name in ("max_vocab", "context", "embed", "batch_size", "layers", "heads", "d_model"):
             need(_is_int(getattr(self, name)) and getattr(self, name) >= 1, name, "a positive integer")
         need(self.max_vocab >= 3, "max_vocab", "at least 3")
         need(isinstance(self.hidden, tuple) and all(_is_int(h) and h >= 1 for h in self.hidden),
              "hidden", "a list of positive integers, e.g. 64,64")
+        need(self.d_model % self.heads == 0, "d_model", f"a multiple of heads ({self.heads})")
         need(self.activation in ACTIVATIONS, "activation", "one of " + ", ".join(ACTIVATIONS))
         need(self.optimizer in OPTIMIZERS, "optimizer", "one of " + ", ".join(OPTIMIZERS))
         need(_is_num(self.lr) and self.lr > 0, "lr", "a positive number")

@@ -18,6 +18,7 @@ os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
 os.environ.setdefault("ALLOW_PLOTTING", "true")
 
 SMALL = dict(context=3, embed=8, hidden=(16,), batch_size=32)
+SMALL_TRANSFORMER = dict(model="transformer", context=5, d_model=16, heads=2, layers=2, batch_size=32)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import torch
 from cube_viz.config import MODEL_FIELDS, TrainConfig
 from cube_viz.errors import UserError
 from cube_viz.sim.corpus import Vocab, encode_prompt, load_dataset, read_corpus_text
-from cube_viz.sim.model import NextWordMLP, build_model
+from cube_viz.sim.model import Model, model_for
 from cube_viz.sim.trainer import Trainer
 
 FORMAT = "cube-viz checkpoint 1"
@@ -57,11 +57,11 @@ def read_checkpoint(path: str | Path) -> dict:
     return state
 
 
-def model_from_state(state: dict, source: str) -> tuple[NextWordMLP, Vocab, TrainConfig]:
+def model_from_state(state: dict, source: str) -> tuple[Model, Vocab, TrainConfig]:
     try:
         config = TrainConfig.from_dict(state["config"], source=f"checkpoint {source}")
         vocab = Vocab(list(state["vocab"]))
-        model = build_model(len(vocab), config.context, config.embed, config.hidden, config.activation, config.seed)
+        model = model_for(config, len(vocab))
         model.load_state_dict(state["model_state"])
     except (UserError, ValueError, RuntimeError, TypeError) as e:
         raise UserError(f"checkpoint {source} is inconsistent: {str(e).splitlines()[0][:160]}") from None
@@ -94,7 +94,7 @@ def resume_trainer(path: str | Path, overrides: dict) -> Trainer:
 class TrainedModel:
     """A trained model for scripts and notebooks: `.predict("the cat")` -> next-word probabilities (V,)."""
 
-    model: NextWordMLP  # eval mode
+    model: Model  # eval mode
     vocab: list[str]  # index = token id
     config: TrainConfig
     step: int
@@ -104,7 +104,7 @@ class TrainedModel:
     @torch.no_grad()
     def predict(self, prompt: str) -> np.ndarray:
         ids = encode_prompt(Vocab(self.vocab), prompt, self.config.context)
-        logits = self.model(torch.from_numpy(ids)[None])[0]
+        logits = self.model(torch.from_numpy(ids)[None])[0]  # (V,): the last position's, for the transformer
         return torch.softmax(logits, dim=-1).numpy()  # (V,) float32
 
 

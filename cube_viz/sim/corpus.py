@@ -104,6 +104,16 @@ def windows(line_ids: list[list[int]], context: int, boundary_id: int) -> tuple[
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def next_words(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each position's next word in the windows x (n, k) whose last next word is y (n,): (n, k) int64.
+
+    Row i of `windows` is padded[i : i + k] with next word padded[i + k], so position t's next word is
+    x[i, t + 1] (and y[i] for the last): the targets of a model that predicts at every position. Where the
+    window still lies in a line's `<s>` padding the next word is `<s>`, as for any other position.
+    """
+    return np.concatenate([x[:, 1:], y[:, None]], axis=1)
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Training and held-out examples. Held out: every 10th line (all lines when too few)."""

@@ -1,4 +1,7 @@
-"""The next-word MLP language model: embed the last k words, concatenate, hidden layers, project to the vocabulary."""
+"""The next-word MLP language model: embed the last k words, concatenate, hidden layers, project to the vocabulary.
+
+`model_for(config, vocab_size)` builds whichever model a config asks for (this MLP or sim.transformer's).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,9 @@ from itertools import pairwise
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from cube_viz.config import TrainConfig
+from cube_viz.sim.transformer import TinyTransformer, build_transformer
 
 ACTIVATION_FUNCTIONS = {"tanh": torch.tanh, "relu": torch.relu, "gelu": F.gelu,
                         "sigmoid": torch.sigmoid}
@@ -59,3 +65,13 @@ def build_model(vocab_size: int, context: int, embed: int, hidden: tuple[int, ..
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return NextWordMLP(vocab_size, context, embed, hidden, activation)
+
+
+Model = NextWordMLP | TinyTransformer  # both: forward(x (..., k)) -> next-word logits (..., V)
+
+
+def model_for(config: TrainConfig, vocab_size: int) -> Model:
+    """The freshly initialised model `config.model` names, seeded by `config.seed`."""
+    if config.model == "transformer":
+        return build_transformer(vocab_size, config.context, config.d_model, config.layers, config.heads, config.seed)
+    return build_model(vocab_size, config.context, config.embed, config.hidden, config.activation, config.seed)

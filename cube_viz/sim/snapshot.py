@@ -84,6 +84,35 @@ class ProbeTrace:
 
 
 @dataclass(frozen=True)
+class TransformerTrace(ProbeTrace):
+    """The transformer's trip for one prompt of T = k words (L blocks, H heads, d = d_model, dh = d / H).
+
+    pre/post keep ProbeTrace's meaning, by "layer": the embedding (pre = post = resid[0], (T, d)); each
+    block's MLP hidden units (pre (T, 4d), post = GELU(pre)); the output (pre = the last position's
+    logits (V,), post = their softmax, the wall). The rest, float32, read-only:
+    """
+
+    resid: np.ndarray  # (L+1, T, d) the residual stream entering block l, and (index L) after the last block
+    resid_mid: np.ndarray  # (L, T, d) block l's stream after its attention, before its MLP
+    ln1: np.ndarray  # (L, T, d) LayerNorm 1 of resid[l]: what q, k and v read
+    attention: np.ndarray  # (L, H, T, T) probabilities, row = query position, column = key; future = exactly 0
+    mixed: np.ndarray  # (L, T, d) the heads' value mixtures (head h in columns h*dh:(h+1)*dh): what o reads
+    ln2: np.ndarray  # (L, T, d) LayerNorm 2 of resid_mid[l]: what the MLP's fc reads
+    final: np.ndarray  # (T, d) ln_f of resid[L]: final[-1] @ embed.weight.T are the logits
+
+    @property
+    def mlp_pre(self) -> np.ndarray:
+        return np.stack(self.pre[1:-1])  # (L, T, 4d) a copy
+
+    @property
+    def mlp_post(self) -> np.ndarray:
+        return np.stack(self.post[1:-1])  # (L, T, 4d) a copy
+
+
+TRANSFORMER_ARRAYS = ("resid", "resid_mid", "ln1", "attention", "mixed", "ln2", "final")  # TransformerTrace's own
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The model after `step` optimizer steps.
 

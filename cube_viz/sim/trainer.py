@@ -12,9 +12,10 @@ from torch import nn
 
 from cube_viz.config import TrainConfig
 from cube_viz.errors import Diverged, UserError
-from cube_viz.sim.corpus import BOUNDARY, UNK, Dataset, encode_prompt, load_dataset, read_corpus_text
-from cube_viz.sim.model import NextWordMLP, build_model
-from cube_viz.sim.snapshot import Layout, ProbeTrace, Snapshot, Tensors, readonly
+from cube_viz.sim.corpus import BOUNDARY, UNK, Dataset, encode_prompt, load_dataset, next_words, read_corpus_text
+from cube_viz.sim.model import Model, model_for
+from cube_viz.sim.snapshot import TRANSFORMER_ARRAYS, Layout, ProbeTrace, Snapshot, Tensors, TransformerTrace, readonly
+from cube_viz.sim.transformer import TinyTransformer
 
 # A mean cross-entropy above this means some true word got a probability that underflows float32
 # to exactly 0: its loss is infinite in probability space, even though log_softmax keeps it finite.
@@ -64,14 +65,16 @@ class Trainer:
 
     Batches are a pure function of (seed, step): epoch e visits the training examples in the
     order of a permutation seeded by (seed, e), so a resumed run sees exactly what a straight run would.
+    The MLP learns each window's next word; the transformer every position's next word in the window
+    (targets (B, k)), and is scored like the MLP: on the last position only (`evaluate`).
     """
 
-    def __init__(self, config: TrainConfig, dataset: Dataset, model: NextWordMLP | None = None,
+    def __init__(self, config: TrainConfig, dataset: Dataset, model: Model | None = None,
                  step: int = 0, history: list[float] | None = None):
         self.config = config
         self.dataset = dataset
-        self.model = model or build_model(len(dataset.vocab), config.context, config.embed, config.hidden,
-                                          config.activation, config.seed)
+        self.model = model or model_for(config, len(dataset.vocab))
+        self.every_position = isinstance(self.model, TinyTransformer)
         self.optimizer = make_optimizer(config, self.model)
         self.step_count = step
         self.history = list(history or [])
@@ -79,7 +82,8 @@ class Trainer:
         self._params = list(self.model.parameters())
         self._flat, self._flat_grad = flatten_parameters(self._params)
         self._x = torch.from_numpy(dataset.train_x)
-        self._y = torch.from_numpy(dataset.train_y)
+        self._y = torch.from_numpy(next_words(dataset.train_x, dataset.train_y) if self.every_position
+                                   else dataset.train_y)  # (n,) or (n, k)
         self.batches_per_epoch = math.ceil(len(self._y) / config.batch_size)
         self._perm_epoch, self._perm = -1, None
         self.probe_prompt, self.probe_ids, self.probe_target = self._probe()
@@ -102,8 +106,7 @@ class Trainer:
 
     def initial_parameters(self) -> Tensors:
         """The weights this run started from (rebuilt from the seed: initialisation is deterministic)."""
-        c = self.config
-        fresh = build_model(len(self.dataset.vocab), c.context, c.embed, c.hidden, c.activation, c.seed)
+        fresh = model_for(self.config, len(self.dataset.vocab))
         flat = torch.cat([p.detach().reshape(-1) for p in fresh.parameters()]).numpy()
         return Tensors(flat, self.layout)
 
@@ -141,7 +144,8 @@ class Trainer:
         self.probe_prompt, self.probe_ids, self.probe_target = self._probe(prompt)
 
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The (x, y) examples step `step` (0-based) trains on: a pure function of the seed and the step."""
+        """The (x (B, k), y (B,) or (B, k)) examples step `step` (0-based) trains on: a pure function of the seed
+        and the step."""
         epoch, b = divmod(step, self.batches_per_epoch)
         if epoch != self._perm_epoch:
             g = torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
@@ -153,7 +157,10 @@ class Trainer:
         """One optimizer step on the next batch. Raises Diverged (weights left at their last finite values)."""
         x, y = self.batch(self.step_count)
         before = self._flat.clone()  # (P,) the divergence guard, and `updates`
-        loss = nn.functional.cross_entropy(self.model(x), y)
+        if self.every_position:
+            loss = nn.functional.cross_entropy(self.model(x, every_position=True).flatten(0, 1), y.flatten())
+        else:
+            loss = nn.functional.cross_entropy(self.model(x), y)
         if not loss.item() <= MAX_FINITE_LOSS:  # also catches nan
             raise Diverged(self.step_count + 1, loss.item())
         self.optimizer.zero_grad(set_to_none=False)
@@ -190,13 +197,22 @@ class Trainer:
                         probe=self.trace(self.probe_ids, self.probe_prompt, self.probe_target))
 
     def trace(self, context_ids: np.ndarray, prompt: str, target_id: int | None = None) -> ProbeTrace:
-        """One prompt (k,) through the current model."""
+        """One prompt (k,) through the current model (a TransformerTrace for the transformer)."""
+        ids = readonly(context_ids.copy())
+        if isinstance(self.model, TinyTransformer):
+            t = {k: readonly(v.numpy()) for k, v in self.model.trace(torch.from_numpy(context_ids)).items()}
+            pre = (t["resid"][0], *t["mlp_pre"], t["logits"])  # views of fresh tensors: no copy
+            post = (t["resid"][0], *t["mlp_post"], t["probs"])
+            return TransformerTrace(prompt, ids, target_id, pre, post,
+                                    **{k: t[k] for k in TRANSFORMER_ARRAYS})
         pre, post = self.model.trace(torch.from_numpy(context_ids))
         pre, post = (tuple(readonly(t.numpy()) for t in ts) for ts in (pre, post))  # fresh tensors: no copy
-        return ProbeTrace(prompt, readonly(context_ids.copy()), target_id, pre, post)
+        return ProbeTrace(prompt, ids, target_id, pre, post)
 
     @torch.no_grad()
     def evaluate(self, heldout: bool = True) -> Evaluation:
+        """The next word of each example, read with its k previous words: for the transformer only the last
+        position is scored, so its figures and the MLP's measure the same targets."""
         d = self.dataset
         x, y = (d.heldout_x, d.heldout_y) if heldout else (d.train_x, d.train_y)
         logits = self.model(torch.from_numpy(x))

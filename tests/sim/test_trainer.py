@@ -12,7 +12,7 @@ from cube_viz.errors import Diverged
 from cube_viz.sim.model import NextWordMLP, build_model
 from cube_viz.sim.snapshot import Snapshot, Tensors
 from cube_viz.sim.trainer import Trainer
-from tests.conftest import SMALL
+from tests.conftest import SMALL, SMALL_TRANSFORMER
 
 
 def state_vector(model) -> np.ndarray:
@@ -99,9 +99,10 @@ def test_step_zero_snapshot_has_no_gradient(small_trainer):
     assert not s.grads.flat.any() and not s.updates.flat.any()
 
 
-def test_same_seed_is_bit_identical_and_another_seed_differs():
+@pytest.mark.parametrize("shape", [SMALL, SMALL_TRANSFORMER], ids=["mlp", "transformer"])
+def test_same_seed_is_bit_identical_and_another_seed_differs(shape):
     def train(seed):
-        t = Trainer.from_config(TrainConfig(**SMALL, seed=seed))
+        t = Trainer.from_config(TrainConfig(**shape, seed=seed))
         for _ in range(30):
             t.step()
         return state_vector(t.model)
