@@ -13,7 +13,7 @@ from cube_viz.app.record import add_record_flags
 from cube_viz.app.run import add_run_flags
 from cube_viz.app.scene_args import add_scene_flags
 from cube_viz.app.shared_flags import add_shared_flags, check_shared_flags
-from cube_viz.config import TrainConfig, load_toml
+from cube_viz.config import DEFAULT_CONTEXT, MODEL_ONLY_FIELDS, MODELS, TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError
 
 PROG = "cube-viz"
@@ -49,12 +49,26 @@ def add_training_flags(p: argparse.ArgumentParser, window: bool = False) -> None
                    help="UTF-8 text file to learn from (default: bundled corpus)")
     g.add_argument("--max-vocab", type=int, metavar="N", default=S,
                    help=f"keep the N most frequent words (default {d.max_vocab})")
-    g.add_argument("--context", type=int, metavar="K", default=S, help=f"words of context (default {d.context})")
-    g.add_argument("--embed", type=int, metavar="E", default=S, help=f"embedding size (default {d.embed})")
+    g.add_argument("--model", choices=MODELS, default=S,
+                   help="mlp: the next-word MLP (embeddings of the last K words, concatenated, hidden layers); "
+                   "transformer: a tiny decoder-only transformer (causal self-attention and a GELU MLP per block, "
+                   "pre-LayerNorm, learned positions, tied unembedding), which cannot be drawn yet: train and "
+                   f"ablate only (default {d.model})")
+    g.add_argument("--context", type=int, metavar="K", default=S,
+                   help="words of context: the MLP reads the last K words, the transformer attends over K positions "
+                   f"(default {DEFAULT_CONTEXT['mlp']} for the MLP, {DEFAULT_CONTEXT['transformer']} for the "
+                   "transformer)")
+    g.add_argument("--embed", type=int, metavar="E", default=S, help=f"MLP: embedding size (default {d.embed})")
     g.add_argument("--hidden", type=int_list, metavar="W,W", default=S,
-                   help=f"hidden layer widths (default {','.join(map(str, d.hidden))})")
+                   help=f"MLP: hidden layer widths (default {','.join(map(str, d.hidden))})")
     g.add_argument("--activation", choices=("tanh", "relu", "gelu", "sigmoid"), default=S,
-                   help=f"activation function, the gel between slabs (default {d.activation})")
+                   help=f"MLP: activation function, the gel between slabs (default {d.activation})")
+    g.add_argument("--layers", type=int, metavar="L", default=S,
+                   help=f"transformer: blocks of attention and MLP (default {d.layers})")
+    g.add_argument("--heads", type=int, metavar="H", default=S,
+                   help=f"transformer: attention heads per block (default {d.heads})")
+    g.add_argument("--d-model", type=int, metavar="D", default=S,
+                   help=f"transformer: width of the residual stream, a multiple of --heads (default {d.d_model})")
     g.add_argument("--optimizer", choices=("sgd", "adam"), default=S,
                    help=f"sgd, or adam (AdamW: decoupled weight decay) (default {d.optimizer})")
     g.add_argument("--lr", type=float, metavar="RATE", default=S, help=f"learning rate (default {d.lr})")
@@ -83,6 +97,14 @@ def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
         values.pop("epochs", None)  # an explicit --steps wins over epochs from a file or checkpoint
         flags["epochs"] = None
     values.update(flags)
+    model = values.get("model", TrainConfig.model)
+    for other, only in MODEL_ONLY_FIELDS.items():
+        given = [k for k in only if k in values]
+        if model in MODELS and other != model and given:  # a setting the model would silently ignore
+            flag = "--" + given[0].replace("_", "-")
+            raise UserError(f"{flag} is a setting of the transformer: add --model transformer" if other == "transformer"
+                            else f"{flag} is a setting of the MLP; the transformer's shape is --layers, --heads, "
+                            "--d-model and --context")
     return values
 
 

@@ -8,6 +8,7 @@ import cube_viz
 from cube_viz.sim.checkpoint import KEYS
 
 FAST = ["--context", "3", "--embed", "8", "--hidden", "16", "--batch-size", "32"]
+FAST_TRANSFORMER = ["--model", "transformer", "--context", "5", "--d-model", "16", "--batch-size", "32"]
 
 
 def weights(path):
@@ -27,11 +28,12 @@ def test_checkpoint_has_the_documented_keys(tmp_path, run_cli):
     assert "state" in state["optimizer_state"]
 
 
-def test_resume_equals_a_straight_run_bit_for_bit(tmp_path, run_cli):
+@pytest.mark.parametrize("fast", [FAST, FAST_TRANSFORMER], ids=["mlp", "transformer"])
+def test_resume_equals_a_straight_run_bit_for_bit(tmp_path, run_cli, fast):
     straight, half, resumed = tmp_path / "straight.pt", tmp_path / "half.pt", tmp_path / "resumed.pt"
-    assert run_cli("train", *FAST, "--steps", "100", "--save", straight.with_name("x.pt"))[0] == 0
-    assert run_cli("train", *FAST, "--steps", "200", "--save", straight)[0] == 0
-    assert run_cli("train", *FAST, "--steps", "100", "--save", half)[0] == 0
+    assert run_cli("train", *fast, "--steps", "100", "--save", straight.with_name("x.pt"))[0] == 0
+    assert run_cli("train", *fast, "--steps", "200", "--save", straight)[0] == 0
+    assert run_cli("train", *fast, "--steps", "100", "--save", half)[0] == 0
     code, _out, err = run_cli("train", "--resume", half, "--steps", "100", "--save", resumed)
     assert code == 0, err
     a, b = weights(straight), weights(resumed)
@@ -46,6 +48,8 @@ def test_resume_refuses_a_different_model_shape(tmp_path, run_cli):
     run_cli("train", *FAST, "--steps", "5", "--save", path)
     code, _, err = run_cli("train", "--resume", path, "--hidden", "32")
     assert code == 2 and "--hidden" in err
+    code, _, err = run_cli("train", "--resume", path, "--model", "transformer")
+    assert code == 2 and "--model differs" in err
 
 
 @pytest.mark.parametrize("kind", ["truncated", "garbage", "foreign", "pickle", "missing", "directory"])
@@ -104,9 +108,30 @@ def test_training_flags_and_toml_share_names(tmp_path, run_cli):
     assert saved["step"] == 7 and saved["config"]["activation"] == "gelu" and saved["config"]["lr"] == 0.01
 
 
+def test_transformer_flags_and_toml_share_names(tmp_path, run_cli):
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('model = "transformer"\nlayers = 1\nheads = 4\nd_model = 8\ncontext = 6\nsteps = 3\n')
+    path = tmp_path / "m.pt"
+    code, _out, err = run_cli("train", "--config", cfg, "--heads", "2", "--save", path)
+    assert code == 0, err
+    saved = torch.load(path, weights_only=True)
+    c = saved["config"]
+    assert (c["model"], c["layers"], c["heads"], c["d_model"], c["context"]) == ("transformer", 1, 2, 8, 6)
+    sd = saved["model_state"]
+    assert sd["pos.weight"].shape == (6, 8) and sd["blocks.0.attn.q.weight"].shape == (8, 8)
+    assert "blocks.1.ln1.weight" not in sd and saved["step"] == 3
+    code, _out, err = run_cli("train", "--model", "transformer", "--steps", "1", "--save", path)
+    assert code == 0, err
+    assert torch.load(path, weights_only=True)["config"]["context"] == 8  # the transformer's own default
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["--model", "bert"], "--model"),
+        (["--model", "transformer", "--heads", "3"], "multiple of heads"),
+        (["--model", "transformer", "--hidden", "32"], "--hidden is a setting of the MLP"),
+        (["--layers", "3"], "--layers is a setting of the transformer: add --model transformer"),
         (["--lr", "-1"], "lr"),
         (["--hidden", "64,x"], "--hidden"),
         (["--activation", "softplus"], "--activation"),
