@@ -15,6 +15,7 @@ from cube_viz.errors import UserError
 from cube_viz.sim.corpus import Vocab, encode_prompt, load_dataset, read_corpus_text
 from cube_viz.sim.model import Model, model_for
 from cube_viz.sim.trainer import Trainer
+from cube_viz.sim.transformer import TinyTransformer
 
 FORMAT = "cube-viz checkpoint 1"
 KEYS = ("format", "model_state", "optimizer_state", "vocab", "config", "step", "epoch", "history")
@@ -92,7 +93,8 @@ def resume_trainer(path: str | Path, overrides: dict) -> Trainer:
 
 @dataclass
 class TrainedModel:
-    """A trained model for scripts and notebooks: `.predict("the cat")` -> next-word probabilities (V,)."""
+    """A trained model for scripts and notebooks: `.predict("the cat")` -> next-word probabilities (V,);
+    for the transformer also `.attention("the cat")` -> each head's attention probabilities."""
 
     model: Model  # eval mode
     vocab: list[str]  # index = token id
@@ -106,6 +108,14 @@ class TrainedModel:
         ids = encode_prompt(Vocab(self.vocab), prompt, self.config.context)
         logits = self.model(torch.from_numpy(ids)[None])[0]  # (V,): the last position's, for the transformer
         return torch.softmax(logits, dim=-1).numpy()  # (V,) float32
+
+    def attention(self, prompt: str) -> np.ndarray:
+        """(layers, heads, T, T) float32: row = query position, column = key position, over the prompt's last
+        T = context words (left-padded with <s>); rows sum to 1 and the future (above the diagonal) is 0."""
+        if not isinstance(self.model, TinyTransformer):
+            raise UserError(f"the {self.config.model} has no attention: only a --model transformer checkpoint has")
+        ids = encode_prompt(Vocab(self.vocab), prompt, self.config.context)
+        return self.model.trace(torch.from_numpy(ids))["attention"].numpy()
 
 
 def load_checkpoint(path: str | Path) -> TrainedModel:

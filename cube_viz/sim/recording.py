@@ -4,7 +4,8 @@ Readable with `numpy.load(path, allow_pickle=False)`: no code is ever executed o
 Entries: `meta` (UTF-8 JSON as uint8: vocab, config, layout, steps) and, for snapshot i,
 `{i:06d}/scalars` (step, epoch, batches_per_epoch, loss, lr, weight_decay) float64,
 `{i:06d}/params|grads|updates` (P,) float32, and the probe: `{i:06d}/probe_ids` (k,) int64,
-`{i:06d}/probe_target` () int64 (-1 = none), `{i:06d}/pre{l}`, `{i:06d}/post{l}` float32 per layer.
+`{i:06d}/probe_target` () int64 (-1 = none), `{i:06d}/pre{l}`, `{i:06d}/post{l}` float32 per layer, and for
+the transformer `{i:06d}/resid`, `resid_mid`, `ln1`, `attention`, `mixed`, `ln2`, `final` (TransformerTrace's).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cube_viz.errors import UserError
-from cube_viz.sim.snapshot import ProbeTrace, Snapshot, Tensors, readonly
+from cube_viz.sim.snapshot import TRANSFORMER_ARRAYS, ProbeTrace, Snapshot, Tensors, TransformerTrace, readonly
 
 MAX_BYTES = 45_000_000  # keeps a default 2,000-step run under 50 MB with room for the probe arrays
 FORMAT = "cube-viz run 1"
@@ -49,6 +50,7 @@ class RunRecorder:
         if not self._meta["steps"]:
             self._meta["layout"] = [[name, list(shape)] for name, shape in s.params.layout]
             self._meta["probe_layers"] = 0 if s.probe is None else len(s.probe.pre)
+            self._meta["probe_kind"] = "transformer" if isinstance(s.probe, TransformerTrace) else "mlp"
         key = f"{self.count:06d}"
         self._write(f"{key}/scalars", np.array([s.step, s.epoch, s.batches_per_epoch, s.loss, s.lr, s.weight_decay]))
         for name in ("params", "grads", "updates"):
@@ -59,6 +61,9 @@ class RunRecorder:
             for i, (pre, post) in enumerate(zip(s.probe.pre, s.probe.post, strict=True)):
                 self._write(f"{key}/pre{i}", pre)
                 self._write(f"{key}/post{i}", post)
+            if isinstance(s.probe, TransformerTrace):
+                for name in TRANSFORMER_ARRAYS:
+                    self._write(f"{key}/{name}", getattr(s.probe, name))
         self._meta["steps"].append(s.step)
         self._meta.setdefault("probes", []).append(None if s.probe is None else s.probe.prompt)
         self.count += 1
@@ -99,6 +104,7 @@ class RunRecording:
         self._prompts: list[str | None] = meta.get("probes", [None] * len(self.steps))
         self._layout = tuple((name, tuple(shape)) for name, shape in meta.get("layout", []))
         self._probe_layers: int = meta.get("probe_layers", 0)
+        self._transformer = meta.get("probe_kind") == "transformer"
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -114,9 +120,13 @@ class RunRecording:
         if prompt is not None:
             n_layers = self._probe_layers
             target = int(z[f"{key}/probe_target"])
-            probe = ProbeTrace(prompt, readonly(z[f"{key}/probe_ids"]), None if target < 0 else target,
-                               tuple(readonly(z[f"{key}/pre{j}"]) for j in range(n_layers)),
-                               tuple(readonly(z[f"{key}/post{j}"]) for j in range(n_layers)))
+            args = (prompt, readonly(z[f"{key}/probe_ids"]), None if target < 0 else target,
+                    tuple(readonly(z[f"{key}/pre{j}"]) for j in range(n_layers)),
+                    tuple(readonly(z[f"{key}/post{j}"]) for j in range(n_layers)))
+            if self._transformer:
+                probe = TransformerTrace(*args, **{name: readonly(z[f"{key}/{name}"]) for name in TRANSFORMER_ARRAYS})
+            else:
+                probe = ProbeTrace(*args)
         return Snapshot(step=int(step), epoch=int(epoch), batches_per_epoch=int(bpe), loss=loss, lr=lr,
                         weight_decay=wd, probe=probe,
                         **{name: Tensors(z[f"{key}/{name}"], self._layout)

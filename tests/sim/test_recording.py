@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cube_viz.config import TrainConfig
 from cube_viz.errors import UserError
 from cube_viz.sim.recording import MAX_BYTES, RunRecorder, RunRecording, record_every
-from tests.conftest import SMALL
+from cube_viz.sim.trainer import Trainer
+from tests.conftest import SMALL, SMALL_TRANSFORMER
 
 
 def test_recording_round_trips_the_snapshots(tmp_path, small_trainer):
@@ -94,24 +96,28 @@ def test_a_default_size_recording_keeps_the_last_step_and_fits_the_budget(tmp_pa
     assert path.stat().st_size < 4 * per_snapshot + meta + 100_000
 
 
-def readme_recording_entries() -> tuple[list[list[str]], str]:
-    """From the README's "Run recordings" section: the entry names of each bullet, and the text of the scalars."""
+def readme_recording_entries(transformer: bool = False) -> tuple[list[list[str]], str]:
+    """From the README's "Run recordings" section: the entry names of each bullet (the transformer's own with
+    `transformer`), and the text of the scalars."""
     text = (Path(__file__).parents[2] / "README.md").read_text()
     section = text.split("\n## Run recordings\n", 1)[1].split("\n## ", 1)[0]
     bullets = [line[2:] for line in section.splitlines() if line.startswith("- `")]
+    bullets = [b for b in bullets if transformer or "transformer" not in b.split(":", 1)[0]]
     names = [re.findall(r"`([^`]+)`", b.split(":", 1)[0]) for b in bullets]
     scalars = next(b.split(":", 1)[1] for b in bullets if b.startswith("`NNNNNN/scalars`"))
     return names, scalars.split(";")[0]
 
 
-def test_readme_lists_exactly_the_entries_a_recording_has(tmp_path, small_trainer):
+@pytest.mark.parametrize("shape", [SMALL, SMALL_TRANSFORMER], ids=["mlp", "transformer"])
+def test_readme_lists_exactly_the_entries_a_recording_has(tmp_path, shape):
+    trainer = Trainer.from_config(TrainConfig(**shape))
     path = tmp_path / "run.npz"
-    with RunRecorder(path, small_trainer.dataset.vocab.words, small_trainer.config.to_dict(), every=1) as rec:
-        rec.add(small_trainer.snapshot())
-        rec.add(small_trainer.step(capture=True))
-    n_layers = 1 + len(SMALL["hidden"]) + 1
+    with RunRecorder(path, trainer.dataset.vocab.words, trainer.config.to_dict(), every=1) as rec:
+        rec.add(trainer.snapshot())
+        rec.add(trainer.step(capture=True))
+    n_layers = 1 + (shape["layers"] if shape.get("model") == "transformer" else len(shape["hidden"])) + 1
     documented = set()
-    for bullet in readme_recording_entries()[0]:
+    for bullet in readme_recording_entries(transformer=shape.get("model") == "transformer")[0]:
         prefix = bullet[0].rpartition("/")[0]
         for name in bullet:
             full = name if "/" in name or not prefix else f"{prefix}/{name}"

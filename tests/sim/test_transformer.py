@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from cube_viz.config import TrainConfig
+from cube_viz.sim.checkpoint import load_checkpoint, save_checkpoint
 from cube_viz.sim.snapshot import TRANSFORMER_ARRAYS, TransformerTrace, weight_indices
 from cube_viz.sim.trainer import Trainer
 
@@ -209,6 +210,35 @@ def test_a_short_default_run_beats_the_mlp_at_the_same_number_of_steps():
     assert losses["transformer"] < losses["mlp"] - 0.2, losses
 
 
+def test_checkpoint_round_trip_predicts_and_attends_the_same(tmp_path, trained):
+    path = tmp_path / "tf.pt"
+    save_checkpoint(trained, path)
+    m = load_checkpoint(path)
+    assert m.config.model == "transformer" and not m.model.training
+    prompt = "the cat reads"
+    p = m.predict(prompt)
+    trained.set_probe(prompt)
+    live = trained.snapshot().probe
+    with torch.no_grad():
+        logits = trained.model(torch.from_numpy(live.context_ids.copy())[None])[0]
+    np.testing.assert_array_equal(p, torch.softmax(logits, -1).numpy())
+    np.testing.assert_allclose(p, live.probs, rtol=1e-6, atol=1e-9)
+    a = m.attention(prompt)
+    L, H, T = TF["layers"], TF["heads"], TF["context"]
+    assert a.shape == (L, H, T, T) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, live.attention)
+    assert not np.array_equal(a, m.attention("some dogs"))
+
+
+def test_an_mlp_checkpoint_has_no_attention(tmp_path, small_trainer):
+    from cube_viz.errors import UserError
+
+    path = tmp_path / "mlp.pt"
+    save_checkpoint(small_trainer, path)
+    with pytest.raises(UserError, match="no attention"):
+        load_checkpoint(path).attention("the cat")
+
+
 def test_knocking_out_every_reflector_leaves_a_uniform_wall(trained):
     """With every 2-D weight (embeddings, positions, all matrices) at 0 the stream is 0 and so are the tied
     logits: the held-out loss is exactly log V, and the trained model itself is untouched."""
@@ -223,6 +253,23 @@ def test_knocking_out_every_reflector_leaves_a_uniform_wall(trained):
     assert report.complete and report.salient["parameter"].endswith(".weight")
     for k, v in trained.model.state_dict().items():
         assert torch.equal(v, before[k]), k
+
+
+def test_a_recording_keeps_the_transformers_trace(tmp_path, trained):
+    from cube_viz.sim.recording import RunRecorder, RunRecording
+
+    path = tmp_path / "run.npz"
+    with RunRecorder(path, trained.dataset.vocab.words, trained.config.to_dict(), every=1) as rec:
+        taken = trained.step(capture=True)
+        rec.add(taken)
+    read = RunRecording(path)[0]
+    assert isinstance(read.probe, TransformerTrace)
+    for name in (*TRANSFORMER_ARRAYS, "context_ids"):
+        np.testing.assert_array_equal(getattr(read.probe, name), getattr(taken.probe, name))
+    for a, b in zip(read.probe.post, taken.probe.post, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(read.params.flat, taken.params.flat)
+    assert read.params.layout == taken.params.layout
 
 
 def test_a_session_trains_and_knocks_out_the_transformer():
