@@ -71,3 +71,63 @@ def test_rays_sets_the_beams_per_slab_of_the_export(tmp_path, run_cli, checkpoin
         stage = pv.read(out)["rays"].cell_data["stage"]
         counts[n] = [int((stage == s).sum()) for s in range(1, stage.max())]  # the slabs after the embedding
     assert counts == {2: [2, 2], 5: [5, 5]}  # FAST: hidden 16, then the output slab
+
+
+TRANSFORMER = ["--model", "transformer", "--context", "5", "--d-model", "16", "--batch-size", "32"]
+UNDRAWABLE = "cube-viz: error: the transformer cannot be drawn yet: "
+
+
+@pytest.mark.parametrize("ablate", [[], ["--ablate", "0.5"]], ids=["intact", "ablated"])
+@pytest.mark.parametrize("command", ["run", "screenshot", "export", "record"])
+def test_the_commands_that_draw_refuse_the_transformer_before_any_training(tmp_path, run_cli, monkeypatch, command,
+                                                                          ablate):
+    if command == "run" and ablate:
+        return  # the window takes no --ablate (its slider knocks out)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(command, *COMMANDS[command], *TRANSFORMER, "--steps", "5", *ablate)
+    assert code == 2 and err.startswith(UNDRAWABLE) and len(err.strip().splitlines()) == 1, err
+    assert out == "" and not list(tmp_path.iterdir())  # refused from the flags: no corpus read, nothing trained
+
+
+@pytest.fixture(scope="module")
+def transformer_run(tmp_path_factory):
+    """A transformer checkpoint and run recording (a few steps)."""
+    from cube_viz.cli import main
+
+    folder = tmp_path_factory.mktemp("transformer")
+    checkpoint, recording = folder / "tf.pt", folder / "tf.npz"
+    assert main(["train", *TRANSFORMER, "--steps", "4", "--save", str(checkpoint), "--record", str(recording)]) == 0
+    return checkpoint, recording
+
+
+@pytest.mark.parametrize("command, source", [("screenshot", "--checkpoint"), ("export", "--checkpoint"),
+                                             ("record", "--checkpoint"), ("record", "--from-run")])
+def test_a_transformer_checkpoint_or_recording_is_refused_before_any_training(tmp_path, run_cli, monkeypatch,
+                                                                             transformer_run, command, source):
+    """No --model flag: the model is the checkpoint's (or recording's), known once it is read."""
+    monkeypatch.chdir(tmp_path)
+    path = transformer_run[0] if source == "--checkpoint" else transformer_run[1]
+    code, out, err = run_cli(command, *COMMANDS[command], source, path, "--steps", "5")
+    assert code == 2 and err.startswith(UNDRAWABLE) and len(err.strip().splitlines()) == 1, err
+    assert "training" not in out + err and not list(tmp_path.iterdir())
+
+
+def test_the_window_refuses_a_transformer_checkpoint_before_training(transformer_run):
+    from cube_viz.app.worker import TrainingWorker
+    from cube_viz.errors import UserError
+
+    worker = TrainingWorker({}, str(transformer_run[0]), playing=True)
+    try:
+        with pytest.raises(UserError, match=r"^the transformer cannot be drawn yet: "):
+            _ = worker.info
+    finally:
+        worker.stop()
+    assert not worker.process.is_alive()  # it ended without taking a command: its first step never came
+
+
+@pytest.mark.parametrize("command", ["train", "ablate"])
+def test_the_commands_that_print_numbers_take_the_transformer(tmp_path, run_cli, command):
+    extra = ["--draws", "1", "--singles", "3", "--fractions", "0,0.1"] if command == "ablate" else []
+    code, out, err = run_cli(command, *TRANSFORMER, "--steps", "20", *extra)
+    assert code == 0, err
+    assert "held-out loss" in out if command == "train" else "intact model" in out and "most salient" in out
