@@ -98,8 +98,8 @@ class TinyTransformer(nn.Module):
         """x (..., T) int64 word ids -> next-word logits of the last position (..., V); every_position: (..., T, V)."""
         h = self._embed(x)  # (..., T, d)
         for block in self.blocks:
-            h = h + block.attn(F.layer_norm(h, (self.d_model,), block.ln1.weight, block.ln1.bias, LN_EPS))[0]
-            h = h + self._mlp(block, F.layer_norm(h, (self.d_model,), block.ln2.weight, block.ln2.bias, LN_EPS))[0]
+            h = h + block.attn(self._norm(h, block.ln1))[0]  # (..., T, d)
+            h = h + self._mlp(block, self._norm(h, block.ln2))[0]  # (..., T, d)
         if not every_position:
             h = h[..., -1, :]  # (..., d): only the last position predicts the next word
         return self._unembed(h)  # (..., V) or (..., T, V)
@@ -120,10 +120,10 @@ class TinyTransformer(nn.Module):
                                                                "mixed", "mlp_pre", "mlp_post")}
         for block in self.blocks:
             keep["resid"].append(h)
-            a = F.layer_norm(h, (self.d_model,), block.ln1.weight, block.ln1.bias, LN_EPS)  # (T, d)
+            a = self._norm(h, block.ln1)  # (T, d)
             out, probs, mixed = block.attn(a)  # (T, d), (H, T, T), (T, d)
             h = h + out  # (T, d)
-            m = F.layer_norm(h, (self.d_model,), block.ln2.weight, block.ln2.bias, LN_EPS)  # (T, d)
+            m = self._norm(h, block.ln2)  # (T, d)
             delta, pre, post = self._mlp(block, m)  # (T, d), (T, 4d), (T, 4d)
             keep["resid_mid"].append(h)
             h = h + delta  # (T, d)
@@ -132,7 +132,7 @@ class TinyTransformer(nn.Module):
                 keep[key].append(value)
         keep["resid"].append(h)
         trace = {k: torch.stack(v) for k, v in keep.items()}  # (L or L+1, ...)
-        trace["final"] = F.layer_norm(h, (self.d_model,), self.ln_f.weight, self.ln_f.bias, LN_EPS)  # (T, d)
+        trace["final"] = self._norm(h, self.ln_f)  # (T, d)
         trace["logits"] = trace["final"][-1] @ self.embed.weight.T  # (V,)
         trace["probs"] = torch.softmax(trace["logits"], dim=-1)  # (V,)
         return trace
@@ -142,8 +142,11 @@ class TinyTransformer(nn.Module):
         return F.embedding(x, self.embed.weight) + self.pos.weight[:t]  # (..., T, d)
 
     def _unembed(self, h: torch.Tensor) -> torch.Tensor:
-        h = F.layer_norm(h, (self.d_model,), self.ln_f.weight, self.ln_f.bias, LN_EPS)  # (..., d)
-        return h @ self.embed.weight.T  # (..., V): tied unembedding
+        return self._norm(h, self.ln_f) @ self.embed.weight.T  # (..., V): tied unembedding
+
+    def _norm(self, h: torch.Tensor, ln: nn.LayerNorm) -> torch.Tensor:
+        """h (..., d) -> LayerNorm(h) (..., d), functionally (a module call costs more than the op here)."""
+        return F.layer_norm(h, (self.d_model,), ln.weight, ln.bias, LN_EPS)
 
     @staticmethod
     def _mlp(block: Block, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
