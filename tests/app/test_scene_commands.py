@@ -232,6 +232,8 @@ def test_exported_gltf_plates_have_their_weights_colours_and_the_words_are_lit(t
     light = gltf_arrays(gltf, wall.COLOR_0)[::4, 0].astype(int)  # the glyphs' light: the warm white's red
     probs = cube_viz.load_checkpoint(ckpt).predict("the cat")
     rest = np.arange(vocab) != int(np.argmax(probs))  # the top guess is gold
-    slope, floor = np.polyfit(probs[rest] / probs.max(), light[rest], 1)
-    off = np.abs(floor + slope * probs[rest] / probs.max() - light[rest]).max()
-    assert off <= 1.0 and slope > 0.3 * 255, f"the words' light is not in proportion to probability (off {off:.1f})"
+    logp = np.log(probs)
+    x = (logp[rest] - logp.min()) / (logp.max() - logp.min())  # README: linear in log probability
+    slope, floor = np.polyfit(x, light[rest], 1)
+    off = np.abs(floor + slope * x - light[rest]).max()
+    assert off <= 1.0 and slope > 0.3 * 255, f"the words' light is not linear in log probability (off {off:.1f})"
