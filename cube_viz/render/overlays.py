@@ -113,14 +113,15 @@ class Overlays:
 
     def keep_out(self) -> tuple[np.ndarray, tuple[float, float, float, float]]:
         """(K, 4) boxes of the words drawn in the scene on screen now, and the cube's box: the wall's words
-        (its spotlit two included) where the wall is drawn, and the context words at the front face."""
+        (its spotlit two included) where the wall is drawn, the context words and the slab names."""
         renderer, wall = self.plotter.renderer, self.elements["wall"]
         corners = to_display(renderer, self.corners)  # (8, 2)
         cube_box = (*corners.min(axis=0), *corners.max(axis=0))
         near, far = drawn_depths(self.plotter)
-        context = [(left, bottom, right, top) for actor in self.elements["context"].actors if actor.GetVisibility()
-                   for left, right, bottom, top in [text_box(actor, renderer)]]
-        boxes = np.array(context, np.float64).reshape(-1, 4)
+        labels = [(left, bottom, right, top) for name in ("context", "slab-labels")
+                  for actor in self.elements[name].actors if actor.GetVisibility()
+                  for left, right, bottom, top in [text_box(actor, renderer)]]
+        boxes = np.array(labels, np.float64).reshape(-1, 4)
         if not wall.shown or not near <= self.spec.lattice.wall_y <= far:  # hidden, or cut away (a close-up)
             return boxes, cube_box
         if self._words is None:  # the wall's quads never move (only the two spotlit ones do)

@@ -84,8 +84,9 @@ def test_every_word_stands_out_from_its_background_at_1080p(scene, camera):
 
 @pytest.mark.parametrize("hidden", [(8,), (64, 64), (1024, 1024)])
 def test_each_slab_name_stands_at_its_slab_in_the_lights_order(hidden):
-    """The names stand on one line along the light at the top of the cube, each at its slab's depth: seen from
-    any side they come in the order the light passes the slabs (the large shape once printed "output" first)."""
+    """The names stand on one line along the light under the cube's lower right edge, each at its slab's depth:
+    seen from any side they come in the order the light passes the slabs (the large shape once printed
+    "output" first), and outside the glass, so never over the wall's words."""
     from cube_viz.render.cube import CubeView
     from cube_viz.render.view import offscreen_plotter
     from cube_viz.scene.lattice import build_lattice, slab_title
@@ -105,4 +106,4 @@ def test_each_slab_name_stands_at_its_slab_in_the_lights_order(hidden):
     assert [a.GetInput() for a in labels] == [slab_title(s.name) for s in lat.slabs]
     np.testing.assert_allclose(where[:, 1], [s.y for s in lat.slabs])  # each at its slab's depth
     assert np.all(where[:, 0] == where[0, 0]) and np.all(where[:, 2] == where[0, 2])  # on one line along y
-    assert abs(where[0, 2]) < lat.half_width and where[0, 2] > max(np.abs(lat.positions[:, 2]))  # above the slabs
+    assert where[0, 2] < -lat.half_width and where[0, 0] == lat.half_width  # under the glass's lower right edge

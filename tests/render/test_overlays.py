@@ -37,7 +37,8 @@ def scene():
 
 def word_boxes(view, renderer) -> np.ndarray:
     """(K, 4) display boxes (left, bottom, right, top) of the wall's words and its two spotlit words, each
-    corner projected by VTK itself (not by the layout's own projection); and (C, 4) the context words'."""
+    corner projected by VTK itself (not by the layout's own projection); and (C, 4) the other words in the
+    scene, the context's and the slab names'."""
     import vtk
 
     wall = view["wall"]
@@ -51,7 +52,8 @@ def word_boxes(view, renderer) -> np.ndarray:
     xy = np.array(xy).reshape(-1, 4, 2)
     from cube_viz.render.elements.base import text_box
 
-    context = [text_box(a, renderer) for a in view["context"].actors if a.GetVisibility()]  # the sentence's words
+    context = [text_box(a, renderer) for name in ("context", "slab-labels") for a in view[name].actors
+               if a.GetVisibility()]  # the sentence's words and the slabs' names
     context = np.array([(left, bottom, right, top) for left, right, bottom, top in context]).reshape(-1, 4)
     return np.concatenate([xy.min(axis=1), xy.max(axis=1)], axis=1), context
 

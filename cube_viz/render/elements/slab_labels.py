@@ -1,4 +1,6 @@
-"""A name above each slab ("embedding", "hidden 1", ..., "output"), so that a hall can follow the light."""
+"""A name under each slab ("embedding", "hidden 1", ..., "output"), so that a hall can follow the light: along
+the cube's lower right edge, just below the glass, like the ticks of an axis along the light. Inside the cube
+the names stood over the wall's words wherever the wall showed behind them."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from cube_viz.scene.lattice import slab_title
 
 FONT = 18
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
-LABEL_HEIGHT = 0.95  # every name at this share of the cube's half height, above the slabs (which fill 0.9)
+BELOW = 1.05  # every name this many of the cube's half sizes below its middle: just under the glass
 
 
 class SlabLabels(Element):
@@ -26,12 +28,12 @@ class SlabLabels(Element):
             actor.SetInput(slab_title(slab.name))
             position = actor.GetPositionCoordinate()
             position.SetCoordinateSystemToWorld()
-            position.SetValue(0.0, slab.y, LABEL_HEIGHT * lat.half_width)  # one line along the light: in order
+            position.SetValue(lat.half_width, slab.y, -BELOW * lat.half_width)  # one line along the light: in order
             prop = actor.GetTextProperty()
             prop.SetColor(pv.Color("#e8eefc").float_rgb)
             prop.BoldOn()
             prop.SetJustificationToCentered()
-            prop.SetVerticalJustificationToCentered()
+            prop.SetVerticalJustificationToTop()  # hanging from the edge
             prop.SetBackgroundColor(0.02, 0.03, 0.06)  # on a dark label: legible over the plates and the wall
             prop.SetBackgroundOpacity(0.8)
             plotter.add_actor(self.add(actor), name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
