@@ -36,6 +36,12 @@ def setup(plotter: pv.Plotter, look: str = "record") -> None:
     plotter.add_light(pv.Light(light_type="scene light", positional=False))  # the key light: set_view aims it
 
 
+def record_look(plotter: pv.Plotter) -> bool:
+    """Whether setup() gave the plotter the record look (FXAA is its mark): elements add their costlier glows
+    only there (glass and gel halos, the gel's sheets, the glass's sheen), so the preview is not slower."""
+    return bool(plotter.renderer.GetUseFXAA())
+
+
 def draw_over_scene(actor) -> None:
     """Write the actor's fragments at the nearest depth: drawn after the opaque geometry, it shows over it
     (the wall's words over the slabs in front of them, the selection over the plates around it)."""

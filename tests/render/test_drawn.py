@@ -292,11 +292,12 @@ def test_gel_dots_show_what_torchs_activation_did_in_both_hidden_layers(corpus, 
             order = np.argsort(np.abs(gain[side]), kind="stable")
             strength = np.linalg.norm(colour[side][order] - middle, axis=1)
             assert (np.diff(strength) >= -2.5).all(), "a unit changed more by its activation drawn fainter"
-        # the medium the dots glow in fills the cube from each hidden slab to the next, and nowhere else
+        # the sheet the dots glow on spans the cube through them, half way from each hidden slab to the next
         medium = view["gel"].actors[0].GetMapper().GetInput()
         depths = sorted({round(y, 4) for y in np.asarray(medium.GetPoints().GetData())[:, 1]})
         layers = [centres[grids[li][0, 0], 1] for li in range(1, len(names))]  # hidden 1 .. output
-        np.testing.assert_allclose(depths, layers, atol=1e-3)
+        np.testing.assert_allclose(depths, (np.array(layers[:-1]) + layers[1:]) / 2, atol=1e-3)
+        np.testing.assert_allclose(sorted(set(np.round(dots[:, 1], 4))), depths, atol=1e-3)
         assert medium.GetBounds()[4:] == pytest.approx((-view.spec.lattice.half_width, view.spec.lattice.half_width))
     finally:
         plotter.close()

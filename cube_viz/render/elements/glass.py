@@ -1,5 +1,5 @@
-"""The glass shell around the lattice: faint faces with a sheen that brightens toward the top (lit from above,
-as the key light is), and bright edges with a soft glow."""
+"""The glass shell around the lattice: faint faces and bright edges; in the record look the faces have a sheen
+that brightens toward the top (lit from above, as the key light is) and the edges a soft glow."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pyvista as pv
 
 from cube_viz.render.elements.base import Element
+from cube_viz.render.view import record_look
 
 TINT, EDGE = "#9fc4ff", "#cfe0ff"
 SHEEN = (0.02, 0.11)  # the faces' opacity at the bottom and at the top of the cube
@@ -33,15 +34,16 @@ def sheen(box: pv.PolyData) -> np.ndarray:
 class Glass(Element):
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
-        bounds = shell_bounds(spec)
-        faces = pv.Box(bounds=bounds, level=6)  # subdivided, so the sheen can vary up each face
+        bounds, rich = shell_bounds(spec), record_look(plotter)
+        faces = pv.Box(bounds=bounds, level=6 if rich else 0)  # subdivided, so the sheen can vary up each face
         faces.point_data["rgba"] = sheen(faces)
         self.add(plotter.add_mesh(faces, scalars="rgba", rgba=True, lighting=False, pickable=False, name="glass"))
         edges = pv.Box(bounds=bounds).extract_feature_edges()
         self.halo = self.add(plotter.add_mesh(edges, color=TINT, opacity=HALO_OPACITY, lighting=False,
-                                              pickable=False, name="glass-halo"))
+                                              pickable=False, name="glass-halo")) if rich else None
         self.edges = self.add(plotter.add_mesh(edges, color=EDGE, lighting=False, pickable=False, name="glass-edges"))
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
         self.edges.GetProperty().SetLineWidth(EDGE_WIDTH * line_scale)
-        self.halo.GetProperty().SetLineWidth(HALO_WIDTH * line_scale)
+        if self.halo is not None:
+            self.halo.GetProperty().SetLineWidth(HALO_WIDTH * line_scale)
