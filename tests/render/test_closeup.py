@@ -68,3 +68,29 @@ def test_a_close_up_frames_its_slab_alone(scene):
 
     view = resolve(spec.lattice, preset(f"slab:{slab.name}"), SIZE[0] / SIZE[1])
     assert 2 * view.half_height / slab.pitch < 18  # pitches in the view's height: each plate ~60 px at 1080p
+
+
+def test_a_close_up_is_titled_with_its_slabs_name(scene):
+    """Its slab's name stands inside the top of the view; the other names are cut away with their slabs."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import text_box
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+    from cube_viz.scene.lattice import slab_title
+
+    spec, frame = scene
+    plotter = offscreen_plotter(SIZE)
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        for slab in spec.lattice.slabs:
+            set_camera(plotter, spec.lattice, f"slab:{slab.name}")
+            grab(plotter)
+            shown = [a for a in view["slab-labels"].actors if a.GetVisibility()]
+            assert [a.GetInput() for a in shown] == [slab_title(slab.name)]
+            left, right, bottom, top = text_box(shown[0], plotter.renderer)
+            assert left > 0 and right < SIZE[0] and SIZE[1] / 2 < bottom and top < SIZE[1]  # in the view's top half
+        set_camera(plotter, spec.lattice, "iso")
+        grab(plotter)
+        assert all(a.GetVisibility() for a in view["slab-labels"].actors)  # the whole cube: every name again
+    finally:
+        plotter.close()

@@ -9,11 +9,13 @@ import pyvista as pv
 import vtk
 
 from cube_viz.render.elements.base import Element, font_size
+from cube_viz.render.view import drawn_depths
 from cube_viz.scene.lattice import slab_title
 
 FONT = 18
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
 BELOW = 1.05  # every name this many of the cube's half sizes below its middle: just under the glass
+TITLE_AT = 0.8  # in a close-up, its slab's name this far up from the view's middle to its top edge
 
 
 class SlabLabels(Element):
@@ -37,12 +39,27 @@ class SlabLabels(Element):
             prop.SetBackgroundColor(0.02, 0.03, 0.06)  # on a dark label: legible over the plates and the wall
             prop.SetBackgroundOpacity(0.8)
             plotter.add_actor(self.add(actor), name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
-        plotter.renderer.AddObserver("StartEvent", self._show_if_apart)
+        self.homes = [a.GetPositionCoordinate().GetValue() for a in self.actors]
+        plotter.renderer.AddObserver("StartEvent", self._place)
 
-    def _show_if_apart(self, *_) -> None:
-        """Only where the slabs stand apart on screen: looking along the light (front, or from behind) every
-        name lands on the same spot and they print over each other."""
-        along = abs(np.asarray(self.plotter.camera.direction)[1])  # cos of the angle between view and light
+    def _place(self, *_) -> None:
+        """In a close-up, its slab's name at the top of the view (the others are cut away with their slabs);
+        otherwise every name at its slab, shown only where the slabs stand apart on screen: looking along the
+        light (front, or from behind) every name lands on the same spot and they print over each other."""
+        near, far = drawn_depths(self.plotter)
+        cam = self.plotter.camera
+        if np.isfinite(near):
+            d = np.asarray(cam.direction)  # unit, toward the focal point
+            up = np.asarray(cam.up) - np.dot(cam.up, d) * d
+            title = np.asarray(cam.focal_point) + up / np.linalg.norm(up) * cam.parallel_scale * TITLE_AT
+            for actor, slab, home in zip(self.actors, self.spec.lattice.slabs, self.homes, strict=True):
+                inside = near <= slab.y <= far
+                actor.GetPositionCoordinate().SetValue(*(title if inside else home))
+                actor.SetVisibility(self.shown and inside)
+            return
+        for actor, home in zip(self.actors, self.homes, strict=True):
+            actor.GetPositionCoordinate().SetValue(*home)
+        along = abs(np.asarray(cam.direction)[1])  # cos of the angle between view and light
         self.present(bool(along < LABELS_APART))
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
