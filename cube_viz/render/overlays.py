@@ -20,15 +20,15 @@ from cube_viz.scene.overlay_layout import Overlay, Placed, layout, wrappings
 
 variants_of = lru_cache(maxsize=256)(wrappings)  # (text, widths, indent) -> the text and its wrappings
 
-GAP = 0.012  # of the view's height: between two overlays, and between one and the frame's edge
+GAP = 0.02  # of the view's height: between two overlays, and between one and the frame's edge (title-safe)
 CHART = (560, 300)  # the loss chart's size in pixels at scale 1 in a view 1080 high
 WIDTHS = {  # the widths (characters) a text may be wrapped to where it does not fit as written
     "hud": (30, 24), "captions": (56, 44, 35, 28, 23, 20), "banner": (24,), "legend": (44, 36, 30, 25)}
 FLOOR = {"hud": 0.6, "help": 1.0, "captions": 0.6, "banner": 0.6, "chart": 0.6, "legend": 0.55}
 CORNER = {"hud": "upper_left", "help": "upper_left", "captions": "upper_right", "banner": "upper_right",
           "chart": "lower_right", "legend": "lower_left"}
-# prose wraps before it shrinks much; the legend's table shrinks to ~0.72 first, the HUD's short lines to its floor
-VARIANT_COST = {"captions": 0.88, "legend": 0.7, "hud": 0.5, "banner": 0.5}
+# prose and the legend wrap before they shrink much (text for a hall); the HUD's short lines shrink to its floor
+VARIANT_COST = {"captions": 0.88, "legend": 0.92, "hud": 0.5, "banner": 0.5}
 INDENT = {"hud": "  ", "legend": "  "}  # a table's continued entry is indented; prose is not
 ELSEWHERE = {"hud": ("upper_right",), "help": ("upper_right",), "captions": ("lower_right",),
              "banner": ("upper_left",), "chart": ("lower_left",), "legend": ("lower_right",)}
