@@ -40,10 +40,12 @@ class TextMeasure:
     one actor's text property at any font size: vtkTextRenderer's, the box the actor itself reports
     (~0.03 ms a new text, then cached)."""
 
-    def __init__(self, actor: vtk.vtkTextActor, window):
+    def __init__(self, actor: vtk.vtkTextActor, plotter):
         self.prop = vtk.vtkTextProperty()
         self.prop.ShallowCopy(actor.GetTextProperty())  # justification and backdrop: what sets the box
-        self.window, self.cache = window, {}
+        # the plotter, not its render window: a kept window outlives plotter.close() and, destroyed at exit
+        # after the display has gone (Xvfb), ends the process with an X I/O error
+        self.plotter, self.cache = plotter, {}
 
     def __call__(self, text: str, px: int) -> tuple[float, float, float, float]:
         key = (text, px)
@@ -53,7 +55,7 @@ class TextMeasure:
                 self.cache.clear()
             self.prop.SetFontSize(px)
             b = [0, 0, 0, 0]
-            vtk.vtkTextRenderer.GetInstance().GetBoundingBox(self.prop, text, b, self.window.GetDPI())
+            vtk.vtkTextRenderer.GetInstance().GetBoundingBox(self.prop, text, b, self.plotter.ren_win.GetDPI())
             box = self.cache[key] = tuple(float(v) for v in b)
         return box
 
@@ -85,8 +87,7 @@ class Overlays:
                       "captions": (cap, cap.text, captions.FONT, lambda: cap.caption),
                       "banner": (h, h.banner, hud.FONT, lambda: h.banner_text),
                       "legend": (lg, lg.text, legend.FONT, lambda: lg.content)}
-        window = plotter.ren_win
-        self.measures = {name: TextMeasure(actor, window) for name, (_, actor, _, _) in self.texts.items()}
+        self.measures = {name: TextMeasure(actor, plotter) for name, (_, actor, _, _) in self.texts.items()}
         for _, actor, _, _ in self.texts.values():
             actor.GetPositionCoordinate().SetCoordinateSystemToDisplay()
         x0, x1, y0, y1, z0, z1 = shell_bounds(spec)
