@@ -10,7 +10,7 @@ import numpy as np
 from cube_viz.scene.lattice import Lattice
 
 WALL_SPAN = 0.97  # the wall's half size / the cube's: the back face, with a margin inside its edges
-FLOOR = 0.6  # brightness of a word with probability 0: faint but readable from the back of a hall
+FLOOR = 0.5  # brightness of the least likely word: faint but readable from the back of a hall
 
 
 @dataclass(frozen=True)
