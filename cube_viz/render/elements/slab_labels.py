@@ -12,7 +12,7 @@ from cube_viz.render.elements.base import Element, font_size
 from cube_viz.render.view import drawn_depths
 from cube_viz.scene.lattice import slab_title
 
-FONT = 18
+FONT, TITLE_FONT = 18, 30  # points at scale 1: a name under its slab, a close-up's title
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
 BELOW = 1.05  # every name this many of the cube's half sizes below its middle: just under the glass
 TITLE_AT = 0.8  # in a close-up, its slab's name this far up from the view's middle to its top edge
@@ -40,6 +40,7 @@ class SlabLabels(Element):
             prop.SetBackgroundOpacity(0.8)
             plotter.add_actor(self.add(actor), name=f"slab-label-{slab.name}", reset_camera=False, pickable=False)
         self.homes = [a.GetPositionCoordinate().GetValue() for a in self.actors]
+        self.text_scale = 1.0
         plotter.renderer.AddObserver("StartEvent", self._place)
 
     def _place(self, *_) -> None:
@@ -55,13 +56,14 @@ class SlabLabels(Element):
             for actor, slab, home in zip(self.actors, self.spec.lattice.slabs, self.homes, strict=True):
                 inside = near <= slab.y <= far
                 actor.GetPositionCoordinate().SetValue(*(title if inside else home))
+                actor.GetTextProperty().SetFontSize(font_size(TITLE_FONT if inside else FONT, self.text_scale))
                 actor.SetVisibility(self.shown and inside)
             return
         for actor, home in zip(self.actors, self.homes, strict=True):
             actor.GetPositionCoordinate().SetValue(*home)
+            actor.GetTextProperty().SetFontSize(font_size(FONT, self.text_scale))
         along = abs(np.asarray(cam.direction)[1])  # cos of the angle between view and light
         self.present(bool(along < LABELS_APART))
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
-        for actor in self.actors:
-            actor.GetTextProperty().SetFontSize(font_size(FONT, text_scale))
+        self.text_scale = text_scale  # the fonts are set as the names are placed, before each render
