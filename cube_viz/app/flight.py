@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cube_viz.anim.easing import ease_in_out_cubic
-from cube_viz.render.view import set_view, view_of
+from cube_viz.render.view import aspect, set_view, view_of
 from cube_viz.scene.camera import CameraKey, between, resolve
 from cube_viz.scene.lattice import Lattice
 
@@ -14,15 +14,11 @@ FLIGHT_SECONDS = 1.2
 
 class Flight:
     def __init__(self, plotter, lattice: Lattice, key: CameraKey, now: float):
-        width, height = plotter.window_size
         self.plotter, self.t0 = plotter, now
-        self.end = resolve(lattice, key, width / max(1, height))
+        self.end = resolve(lattice, key, aspect(plotter))
         start = view_of(plotter)
         turn = (start.azimuth - self.end.azimuth + 180) % 360 - 180  # the short way round
-        h = lattice.half_width
-        everything = (lattice.front_y - h, lattice.wall_y + h)
-        self.start = replace(start, azimuth=self.end.azimuth + turn, depth=max(start.depth, self.end.depth),
-                             cut=tuple(min(max(c, everything[0]), everything[1]) for c in start.cut))
+        self.start = replace(start, azimuth=self.end.azimuth + turn)
 
     def step(self, now: float) -> bool:
         """Point the camera where the flight is at `now`; False once it has arrived."""

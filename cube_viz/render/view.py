@@ -57,8 +57,13 @@ def set_camera(plotter: pv.Plotter, lattice: Lattice, camera: str | CameraKey) -
     every plate would be edge-on (they tilt about x) and vanish.
     """
     key = preset(camera) if isinstance(camera, str) else camera
+    set_view(plotter, resolve(lattice, key, aspect(plotter)))
+
+
+def aspect(plotter: pv.Plotter) -> float:
+    """The view's width / height, which a key's framing depends on."""
     width, height = plotter.window_size
-    set_view(plotter, resolve(lattice, key, width / max(1, height)))
+    return width / max(1, height)
 
 
 def set_view(plotter: pv.Plotter, view: View) -> None:

@@ -2,7 +2,7 @@
 either to the view.
 
 A CameraKey says how to look (azimuth, elevation, zoom, and the slab of a close-up); `resolve` turns it into
-a View (focal point, visible half-height, depth range) for a view of a given aspect, from the lattice alone:
+a View (focal point, visible half-height, the cut along the light) for a view of a given aspect, from the lattice alone:
 the same framing for a still, every movie frame and the window, whatever has been rendered before.
 Projection is parallel: the far wall's words stay as large as the near slabs.
 """
@@ -93,11 +93,11 @@ def box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def framed_box(lattice: Lattice, slab: str | None) -> np.ndarray:
-    """(8, 3) corners of what a key frames: the cube from its front face to the wall (and the context words'
-    row below it), or the middle of one
-    slab, CLOSE_UP_PLATES pitches either side (less where the slab is smaller), its biases included."""
+    """(8, 3) corners of what a key frames: the cube from its front face to the wall and the context words'
+    row below it (scene.rays.entry_points), or the middle of one slab, CLOSE_UP_PLATES pitches either side
+    (less where the slab is smaller), its biases included."""
     h = lattice.half_width
-    if slab is None:  # and below it the context words' row (scene.rays.entry_points)
+    if slab is None:
         return box_corners(np.array([-h, lattice.front_y, -h * (1 + SENTENCE_ROOM)]), np.array([h, lattice.wall_y, h]))
     s = next(s for s in lattice.slabs if s.name == slab)
     plates = lattice.positions[s.weights]  # (rows * cols, 3)
@@ -109,8 +109,8 @@ def framed_box(lattice: Lattice, slab: str | None) -> np.ndarray:
 
 def resolve(lattice: Lattice, key: CameraKey, aspect: float) -> View:
     """The view of `key` in a view `aspect` (width / height) wide: the framed box centred, filling FILL of
-    the height or WIDTH_FILL of the width, whichever binds, divided by zoom. A close-up draws only its slab's layer of
-    the cube (the slabs in front of it and the wall behind it would cover its plates)."""
+    the height or WIDTH_FILL of the width, whichever binds, divided by zoom. A close-up draws only its slab's
+    layer of the cube (the slabs in front of it and the wall behind it would cover its plates)."""
     corners = framed_box(lattice, key.slab)
     right, up, toward = screen_axes(key.azimuth, key.elevation)
     x, y, z = corners @ right, corners @ up, corners @ toward  # (8,) each
