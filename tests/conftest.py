@@ -21,6 +21,17 @@ SMALL = dict(context=3, embed=8, hidden=(16,), batch_size=32)
 SMALL_TRANSFORMER = dict(model="transformer", context=5, d_model=16, heads=2, layers=2, batch_size=32)
 
 
+def trained_scene(config: TrainConfig, steps: int):
+    """(trainer, spec, frame): `config` trained `steps` steps, and the frame of its probe drawn from it."""
+    from cube_viz.scene.frame import CubeSpec, build_frame
+
+    t = Trainer.from_config(config)
+    for _ in range(steps):
+        t.step()
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    return t, spec, build_frame(spec, t.snapshot())
+
+
 @pytest.fixture
 def small_config() -> TrainConfig:
     return TrainConfig(**SMALL)

@@ -13,12 +13,13 @@ from tests.app.conftest import FAST
 from tests.render.imagecheck import assert_not_blank
 
 
-def test_screenshot_writes_a_picture_of_the_requested_size(tmp_path, run_cli, checkpoint):
+@pytest.mark.parametrize("width, height", [(480, 270), (3840, 2160)])
+def test_screenshot_writes_a_picture_of_the_requested_size(tmp_path, run_cli, checkpoint, width, height):
     out = tmp_path / "shot.png"
-    code, _stdout, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", "480x270")
+    code, _stdout, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", f"{width}x{height}")
     assert code == 0, err
     img = iio.imread(out)
-    assert img.shape == (270, 480, 3)
+    assert img.shape == (height, width, 3)
     assert_not_blank(img)
 
 
@@ -162,14 +163,6 @@ def test_export_rejects_an_unknown_format(tmp_path, run_cli):
     code, _, err = run_cli("export", tmp_path / "scene.obj")
     assert code == 2 and ".vtm" in err
 
-
-def test_a_4k_screenshot_is_drawn_at_that_size(tmp_path, run_cli, checkpoint):
-    out = tmp_path / "shot.png"
-    code, _stdout, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", "3840x2160")
-    assert code == 0, err
-    img = iio.imread(out)
-    assert img.shape == (2160, 3840, 3)
-    assert_not_blank(img)
 
 
 def gltf_arrays(gltf, accessor: int) -> np.ndarray:

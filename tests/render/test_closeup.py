@@ -7,8 +7,7 @@ import pytest
 
 from cube_viz.config import TrainConfig
 from cube_viz.scene import orient
-from cube_viz.scene.frame import CubeSpec, build_frame
-from cube_viz.sim.trainer import Trainer
+from tests.conftest import trained_scene
 from tests.render.imagecheck import assert_not_blank, difference
 from tests.render.test_render import TOLERANCE
 
@@ -17,11 +16,8 @@ SIZE = (1920, 1080)
 
 @pytest.fixture(scope="module")
 def scene():
-    t = Trainer.from_config(TrainConfig(seed=1, hidden=(32, 32)))
-    for _ in range(100):
-        t.step()
-    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
-    return spec, build_frame(spec, t.snapshot())
+    _, spec, frame = trained_scene(TrainConfig(seed=1, hidden=(32, 32)), 100)
+    return spec, frame
 
 
 def turned(frame, slab, tilt_sign: float, tone_sign: float):
@@ -69,28 +65,3 @@ def test_a_close_up_frames_its_slab_alone(scene):
     view = resolve(spec.lattice, preset(f"slab:{slab.name}"), SIZE[0] / SIZE[1])
     assert 2 * view.half_height / slab.pitch < 18  # pitches in the view's height: each plate ~60 px at 1080p
 
-
-def test_a_close_up_is_titled_with_its_slabs_name(scene):
-    """Its slab's name stands inside the top of the view; the other names are cut away with their slabs."""
-    from cube_viz.render.cube import CubeView
-    from cube_viz.render.elements.base import text_box
-    from cube_viz.render.view import grab, offscreen_plotter, set_camera
-    from cube_viz.scene.lattice import slab_title
-
-    spec, frame = scene
-    plotter = offscreen_plotter(SIZE)
-    try:
-        view = CubeView(plotter, spec)
-        view.update(frame)
-        for slab in spec.lattice.slabs:
-            set_camera(plotter, spec.lattice, f"slab:{slab.name}")
-            grab(plotter)
-            shown = [a for a in view["slab-labels"].actors if a.GetVisibility()]
-            assert [a.GetInput() for a in shown] == [slab_title(slab.name)]
-            left, right, bottom, top = text_box(shown[0], plotter.renderer)
-            assert left > 0 and right < SIZE[0] and SIZE[1] / 2 < bottom and top < SIZE[1]  # in the view's top half
-        set_camera(plotter, spec.lattice, "iso")
-        grab(plotter)
-        assert all(a.GetVisibility() for a in view["slab-labels"].actors)  # the whole cube: every name again
-    finally:
-        plotter.close()

@@ -5,17 +5,14 @@ import numpy as np
 import pytest
 
 from cube_viz.config import TrainConfig
-from cube_viz.scene.frame import CubeSpec, build_frame
-from cube_viz.sim.trainer import Trainer
+from cube_viz.scene.frame import CubeSpec
+from tests.conftest import trained_scene
 
 
 @pytest.fixture(scope="module")
 def scene():
-    t = Trainer.from_config(TrainConfig(seed=1))
-    for _ in range(200):
-        t.step()
-    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
-    return spec, build_frame(spec, t.snapshot())
+    _, spec, frame = trained_scene(TrainConfig(seed=1), 200)
+    return spec, frame
 
 
 def test_the_wall_is_the_cubes_back_face(scene):

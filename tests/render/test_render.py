@@ -8,6 +8,7 @@ from cube_viz.config import TrainConfig
 from cube_viz.scene.facts import hud_text
 from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.trainer import Trainer
+from tests.conftest import trained_scene
 from tests.render.imagecheck import BASELINES, assert_not_blank, difference
 
 SIZE = (400, 400)
@@ -16,11 +17,8 @@ TOLERANCE = 6.0  # mean |difference| per channel after blurring; a blank or shif
 
 def baseline_scene():
     """The scene the baselines show (scripts/regen_baselines.py draws them from this too)."""
-    t = Trainer.from_config(TrainConfig(seed=3))
-    for _ in range(40):
-        t.step()
-    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
-    return spec, build_frame(spec, t.snapshot())
+    _, spec, frame = trained_scene(TrainConfig(seed=3), 40)
+    return spec, frame
 
 
 @pytest.fixture(scope="module")
@@ -214,21 +212,34 @@ def test_gel_dots_show_how_much_the_activation_dims_each_unit(scene):
         plotter.close()
 
 
-def test_slab_names_show_only_where_the_slabs_stand_apart(scene):
-    """Seen along the light (front) every slab's name would land on one spot: they are hidden there."""
+def test_slab_names_show_only_where_the_slabs_stand_apart_and_title_a_close_up(scene):
+    """Seen along the light (front) every slab's name would land on one spot: they are hidden there. In a
+    close-up its slab's name stands inside the top of the view; the others are cut away with their slabs."""
     from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import text_box
     from cube_viz.render.view import grab, offscreen_plotter, set_camera
+    from cube_viz.scene.lattice import slab_title
 
     spec, frame = scene
     plotter = offscreen_plotter(SIZE)
     try:
         view = CubeView(plotter, spec)
         view.update(frame)
+        labels = view["slab-labels"].actors
         for camera, shown in (("front", False), ("iso", True), ("side", True), ("front", False)):
             set_camera(plotter, spec.lattice, camera)
             grab(plotter)
-            labels = view["slab-labels"].actors
             assert [bool(a.GetVisibility()) for a in labels] == [shown] * len(spec.lattice.slabs), camera
+        for slab in spec.lattice.slabs:
+            set_camera(plotter, spec.lattice, f"slab:{slab.name}")
+            grab(plotter)
+            titled = [a for a in labels if a.GetVisibility()]
+            assert [a.GetInput() for a in titled] == [slab_title(slab.name)]
+            left, right, bottom, top = text_box(titled[0], plotter.renderer)
+            assert left > 0 and right < SIZE[0] and SIZE[1] / 2 < bottom and top < SIZE[1]  # in the view's top half
+        set_camera(plotter, spec.lattice, "iso")
+        grab(plotter)
+        assert all(a.GetVisibility() for a in labels)  # the whole cube: every name again
     finally:
         plotter.close()
 

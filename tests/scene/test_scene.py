@@ -12,16 +12,13 @@ from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.scene.lattice import build_lattice, fold
 from cube_viz.scene.rays import ray_count
 from cube_viz.sim.trainer import Trainer
+from tests.conftest import trained_scene
 from tests.render.drawn import readme_beams
 
 
 @pytest.fixture(scope="module")
 def trained():
-    t = Trainer.from_config(TrainConfig(steps=60))
-    for _ in range(60):
-        t.step()
-    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
-    return t, spec, build_frame(spec, t.snapshot())
+    return trained_scene(TrainConfig(steps=60), 60)
 
 
 def weight_matrices(model):
