@@ -14,7 +14,7 @@ from cube_viz.render.view import offscreen_plotter, set_camera
 from cube_viz.scene.frame import CubeSpec, Frame, Plates
 
 
-def plate_points(positions: np.ndarray, plates: Plates, layer, row, col, names) -> pv.PolyData:
+def plate_points(positions: np.ndarray, plates: Plates, layer, row, col, param_index, names) -> pv.PolyData:
     cloud = pv.PolyData(np.asarray(positions, np.float32))
     cloud.point_data["weight"] = plates.weight.astype(np.float32)
     cloud.point_data["grad"] = plates.grad.astype(np.float32)
@@ -22,28 +22,49 @@ def plate_points(positions: np.ndarray, plates: Plates, layer, row, col, names) 
     cloud.point_data["row"] = np.asarray(row, np.int32)
     cloud.point_data["col"] = np.asarray(col, np.int32)
     cloud.point_data["normal"] = plates.normal.astype(np.float32)
+    cloud.point_data["param_index"] = np.asarray(param_index, np.int64)  # the parameter's index in params.flat
     cloud.field_data["layer_names"] = np.array(names)
     return cloud
 
 
+def segments(starts: np.ndarray, ends: np.ndarray) -> pv.PolyData:
+    """One line cell per segment (S,), from starts (S, 3) to ends (S, 3)."""
+    n = len(starts)
+    points = np.empty((2 * n, 3), np.float32)
+    points[0::2], points[1::2] = starts, ends
+    return pv.PolyData(points, lines=np.column_stack([np.full(n, 2), np.arange(2 * n).reshape(-1, 2)]).ravel())
+
+
+def attention_block(frame: Frame) -> pv.PolyData:
+    """The transformer's drawn attention beams: one line each, from the key's lane to the query's, with its
+    layer, head, query, key and weight as cell and point arrays."""
+    a, r = frame.attention, frame.rays
+    lines = segments(r.starts[a.segment], r.ends[a.segment])
+    for name in ("layer", "head", "query", "key", "weight"):
+        values = getattr(a, name)
+        lines.cell_data[name] = values
+        lines.point_data[name] = np.repeat(values, 2)
+    return lines
+
+
 def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
-    """Blocks reflectors, biases, rays, context, wall, cube (the layout the README documents)."""
+    """Blocks reflectors, biases, rays, context, wall, cube, and the transformer's attention (the layout the
+    README documents)."""
     lat = spec.lattice
     names = list(lat.layer_names)
     blocks = pv.MultiBlock()
-    blocks["reflectors"] = plate_points(lat.positions, frame.reflectors, lat.layer, lat.row, lat.col, names)
+    blocks["reflectors"] = plate_points(lat.positions, frame.reflectors, lat.layer, lat.row, lat.col, lat.param_index,
+                                        names)
     blocks["biases"] = plate_points(lat.bias_positions, frame.biases, lat.bias_layer, lat.bias_row,
-                                    np.zeros_like(lat.bias_row), names)
+                                    np.zeros_like(lat.bias_row), lat.bias_param_index, names)
     rays = pv.PolyData()
     if frame.rays is not None:
         r = frame.rays
-        n = len(r.starts)
-        points = np.empty((2 * n, 3), np.float32)
-        points[0::2], points[1::2] = r.starts, r.ends
-        rays = pv.PolyData(points, lines=np.column_stack([np.full(n, 2), np.arange(2 * n).reshape(-1, 2)]).ravel())
+        rays = segments(r.starts, r.ends)
         rays.cell_data["intensity"] = r.intensity
         rays.cell_data["contribution"] = r.contribution
         rays.cell_data["stage"] = r.stage
+        rays.cell_data["kind"] = r.kind  # 0 light through the slabs, 1 a transformer lane, 2 attention
     blocks["rays"] = rays
     context = pv.PolyData()
     if frame.rays is not None and frame.context:
@@ -58,6 +79,8 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
     wall.point_data["word"] = np.array(spec.vocab)
     blocks["wall"] = wall
     blocks["cube"] = pv.Box(bounds=shell_bounds(spec))
+    if frame.attention is not None:
+        blocks["attention"] = attention_block(frame)
     return blocks
 
 

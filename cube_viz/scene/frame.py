@@ -9,8 +9,9 @@ import numpy as np
 
 from cube_viz.scene import orient
 from cube_viz.scene.gel import Gel, gel
+from cube_viz.scene.lanes import AttentionBeams, lane_ray_count, trace_lanes
 from cube_viz.scene.lattice import Lattice, build_lattice
-from cube_viz.scene.rays import PER_LAYER, TO_WALL, Rays, trace_rays
+from cube_viz.scene.rays import PER_LAYER, TO_WALL, Rays, ray_count, trace_rays
 from cube_viz.scene.wall import WallLayout, brightness, wall_layout
 from cube_viz.sim.snapshot import Snapshot, Tensors
 
@@ -32,6 +33,12 @@ class CubeSpec:
         lattice = build_lattice(initial.layout)
         return cls(lattice, orient.parameter_scales(initial), wall_layout(lattice, len(vocab)), tuple(vocab),
                    rays_per_layer, rays_to_wall)
+
+    @property
+    def ray_capacity(self) -> int:
+        """The most light segments a frame of this spec holds: the renderer allocates them once."""
+        count = lane_ray_count if self.lattice.lanes else ray_count
+        return count(self.lattice, self.rays_per_layer, self.rays_to_wall, len(self.vocab))
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class Frame:
     context: tuple[str, ...] | None = None  # the words the model reads: the prompt's last `context` tokens
     losses: Losses | None = None  # the training so far, for the loss chart (None: no chart)
     chart_step: int | None = None  # the step the chart marks: the one shown while history is scrubbed
+    attention: AttentionBeams | None = None  # the transformer's: which rays are attention beams, and their weights
 
 
 def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
@@ -88,9 +96,13 @@ def plates(spec: CubeSpec, snapshot: Snapshot, index: np.ndarray) -> Plates:
 def build_frame(spec: CubeSpec, snapshot: Snapshot, knocked: np.ndarray | None = None) -> Frame:
     lat = spec.lattice
     probe = snapshot.probe
-    rays = gel_ = probs = lit = top = None
-    if probe is not None:
+    rays = gel_ = probs = lit = top = attention = None
+    if probe is not None and lat.lanes:
+        rays, attention = trace_lanes(lat, snapshot.params, probe, spec.rays_per_layer, spec.rays_to_wall,
+                                      spec.wall.positions)
+    elif probe is not None:
         rays = trace_rays(lat, snapshot.params, probe, spec.rays_per_layer, spec.rays_to_wall, spec.wall.positions)
+    if probe is not None:
         gel_ = gel(lat, probe)
         probs = probe.probs
         lit = brightness(probs)
@@ -98,4 +110,5 @@ def build_frame(spec: CubeSpec, snapshot: Snapshot, knocked: np.ndarray | None =
     return Frame(snapshot.step, snapshot.epoch, snapshot.loss, plates(spec, snapshot, lat.param_index),
                  plates(spec, snapshot, lat.bias_param_index), rays, gel_, probs, lit,
                  None if probe is None else probe.prompt, None if probe is None else probe.target_id, top, knocked,
-                 context=None if probe is None else tuple(spec.vocab[i] for i in probe.context_ids))
+                 context=None if probe is None else tuple(spec.vocab[i] for i in probe.context_ids),
+                 attention=attention)

@@ -9,6 +9,13 @@ bottom, one pitch apart; so every reflector's (layer, row, col) stays recoverabl
 largest slab sets the cube (it fills FILL of the cross-section at pitch 1); every other slab is spaced out
 to fill as much (its pitch up to MAX_PITCH, its plates as much larger). The slabs stand at even depths:
 as far from each other as the first from the front face and the last from the wall.
+
+The transformer's slabs stand in the order its light passes them (scene.lanes draws the light): its positions,
+then per block q, k, v, o, the MLP's fc and proj, and last its tied embedding, which reads the wall's logits
+back (its slab's rows are the wall's words). The arrays keep model order (knock-outs count in it), so a slab's
+index is not its rank in depth. LayerNorm's gains and biases (1-D, d) are plates too, with the biases: two
+columns at the left edge of their gel, half way from the slab before it to the slab after, at the heights of
+the stream's units (the rows of a d x d slab).
 """
 
 from __future__ import annotations
@@ -57,6 +64,20 @@ class Lattice:
     wall_y: float  # its back face, the wall of words
     pitch: np.ndarray  # (N,) float32 each reflector's slab pitch (its plate is as much larger)
     bias_pitch: np.ndarray  # (M,) float32
+    lanes: int = 0  # the transformer's positions (its light runs in a lane per word); 0: the MLP
+
+    @property
+    def context_length(self) -> int:
+        """Words of context: the transformer's positions; the MLP's concatenated context / embedding size."""
+        if self.lanes:
+            return self.lanes
+        return self.slabs[1].cols // self.slabs[0].cols if len(self.slabs) > 1 else 0
+
+    def slab(self, name: str) -> Slab:
+        return next(s for s in self.slabs if s.name == name)
+
+    def index(self, name: str) -> int:
+        return next(i for i, s in enumerate(self.slabs) if s.name == name)
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -84,9 +105,52 @@ def plate_sets(lat: Lattice) -> tuple[PlateSet, PlateSet]:
                      lat.bias_param_index, lat.bias_pitch))
 
 
+TRANSFORMER_TITLES = {"attn.q": "Q", "attn.k": "K", "attn.v": "V", "attn.o": "O", "mlp.fc": "MLP in",
+                      "mlp.proj": "MLP out"}
+
+
 def slab_title(name: str) -> str:
-    """What the picture calls a slab: "embedding", "hidden 1", ..., "output" (parameter "hidden.0" is hidden 1)."""
-    return {"embed": "embedding", "out": "output"}.get(name) or f"hidden {int(name.split('.')[1]) + 1}"
+    """What the picture calls a slab: "embedding", "hidden 1", ..., "output" (parameter "hidden.0" is hidden 1);
+    the transformer's "positions", "Q 1" (blocks.0.attn.q), ..., "MLP out 2", "embedding (tied)"."""
+    if name.startswith("blocks."):
+        _, block, part = name.split(".", 2)
+        return f"{TRANSFORMER_TITLES[part]} {int(block) + 1}"
+    return ({"embed": "embedding", "out": "output", "pos": "positions"}.get(name)
+            or f"hidden {int(name.split('.')[1]) + 1}")
+
+
+def axis_labels(lat: Lattice) -> list[tuple[str, float]]:
+    """(name, depth) of the names along the cube's edge in an overview: every slab of the MLP; the transformer's
+    groups (14 slab names at a depth each would print over each other): positions, "attention 1" at the middle
+    of its Q, K, V, O, "MLP 1" between its two slabs, ..., the tied embedding."""
+    if not lat.lanes:
+        return [(slab_title(s.name), s.y) for s in lat.slabs]
+    groups: dict[str, list[float]] = {}
+    for s in sorted(lat.slabs, key=lambda s: s.y):
+        if s.name.startswith("blocks."):
+            _, block, part = s.name.split(".", 2)
+            title = f"{'attention' if part.startswith('attn') else 'MLP'} {int(block) + 1}"
+        else:
+            title = "embedding (tied)" if s.name == "embed" else slab_title(s.name)
+        groups.setdefault(title, []).append(s.y)
+    return [(title, float(np.mean(ys))) for title, ys in groups.items()]
+
+
+def is_transformer(layout: Layout) -> bool:
+    return any(name == "pos.weight" for name, _ in layout)
+
+
+def light_order(names: list[str], transformer: bool) -> list[str]:
+    """Slab names in the order the light meets them: model order, but the transformer's tied embedding last."""
+    return [n for n in names if n != "embed"] + ["embed"] if transformer else names
+
+
+def layer_norms(layout: Layout) -> list[tuple[str, str]]:
+    """(LayerNorm, the slab it feeds) in the transformer: blocks.l.ln1 -> q, ln2 -> fc, ln_f -> the embedding."""
+    norms = [name.removesuffix(".weight") for name, shape in layout if name.endswith(("ln1.weight", "ln2.weight",
+                                                                                     "ln_f.weight"))]
+    feeds = {"ln1": "attn.q", "ln2": "mlp.fc"}
+    return [(n, "embed" if n == "ln_f" else n.rsplit(".", 1)[0] + "." + feeds[n.rsplit(".", 1)[1]]) for n in norms]
 
 
 def slab_names(layout: Layout) -> list[str]:
@@ -121,6 +185,8 @@ def build_lattice(layout: Layout) -> Lattice:
         offsets[name] = offset
         offset += math.prod(shape)
     names = slab_names(layout)
+    transformer = is_transformer(layout)
+    depth_rank = {n: i for i, n in enumerate(light_order(names, transformer))}
     grids = [fold(*shapes[f"{n}.weight"]) for n in names]
     largest = max(extent(x, z) for x, z in grids)
     half = largest / (2 * FILL)  # the cube's half size
@@ -130,7 +196,7 @@ def build_lattice(layout: Layout) -> Lattice:
     slabs, nodes, n_w, n_b = [], [], 0, 0
     for li, (name, (x, z)) in enumerate(zip(names, grids, strict=True)):
         rows, cols = shapes[f"{name}.weight"]
-        y = float(-half + (li + 1) * gap)
+        y = float(-half + (depth_rank[name] + 1) * gap)
         pitch = min(MAX_PITCH, largest / extent(x, z))
         pos.append(np.stack([x * pitch, np.full_like(x, y), z * pitch], axis=1))
         pitches.append(np.full(rows * cols, pitch))
@@ -154,6 +220,19 @@ def build_lattice(layout: Layout) -> Lattice:
                           offsets[bias_name] if has_bias else None, float(pitch)))
         n_w += rows * cols
         n_b += rows if has_bias else 0
+    for norm, feeds in layer_norms(layout):  # gain and bias columns at the gel before the slab they feed
+        li = names.index(feeds)
+        pitch = slabs[li].pitch
+        for column, part in enumerate(("weight", "bias")):
+            size = shapes[f"{norm}.{part}"][0]
+            p = np.zeros((size, 3))
+            p[:, 0] = -FILL * half + (column + 0.5) * pitch
+            p[:, 1], p[:, 2] = slabs[li].y - gap / 2, stream_heights(names, nodes)
+            bpos.append(p)
+            bpitches.append(np.full(size, pitch))
+            blayer.append(np.full(size, li))
+            brow.append(np.arange(size))
+            bpidx.append(offsets[f"{norm}.{part}"] + np.arange(size))
 
     def cat(parts, dtype):
         a = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
@@ -167,4 +246,10 @@ def build_lattice(layout: Layout) -> Lattice:
         bias_layer=cat(blayer, np.int32), bias_row=cat(brow, np.int32), bias_param_index=cat(bpidx, np.int64),
         nodes=tuple(n.astype(np.float32) for n in nodes), half_width=float(half),
         front_y=float(-half), wall_y=float(half), pitch=cat(pitches, np.float32), bias_pitch=cat(bpitches, np.float32),
+        lanes=shapes["pos.weight"][0] if transformer else 0,
     )
+
+
+def stream_heights(names: list[str], nodes: list[np.ndarray]) -> np.ndarray:
+    """(d,) heights of the transformer's residual stream units: those of the rows of its first (d, d) slab."""
+    return nodes[names.index("blocks.0.attn.q")][:, 2]

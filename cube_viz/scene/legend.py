@@ -16,17 +16,21 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
     (("wall",), "wall = every word, as bright as its probability"),
     (("wall",), "gold word = top guess   green word = true next word"),
 )
+LANES = (  # the transformer's light
+    (("rays",), "pale line = one word's stream, in its lane"),
+    (("rays",), "magenta, lime = attention heads 1, 2: bright = weight"),
+)
 MOTION = (  # while a step plays: the wave and the turns
     (("waves", "reflectors", "biases"), "glow = size of the gradient as the wave passes"),
     (("reflectors", "biases"), "white = largest update or sign flip"),
 )
 
 
-def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None) -> str:
+def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None, lanes: bool = False) -> str:
     """The legend for a view showing the elements named in `shown`; motion: (turn exaggeration, whether
-    weight decay pulls) while a step plays, None for a still. The weight and bias entries share a line
-    when both are shown."""
-    entries = ENTRIES + (MOTION if motion is not None else ())
+    weight decay pulls) while a step plays, None for a still; lanes: the transformer's lanes and attention.
+    The weight and bias entries share a line when both are shown."""
+    entries = ENTRIES[:5] + (LANES if lanes else ()) + ENTRIES[5:] + (MOTION if motion is not None else ())
     lines = [line for names, line in entries if any(n in shown for n in names)]
     if "plate = one weight" in lines and "small plate = one bias" in lines:
         at = lines.index("plate = one weight")

@@ -13,6 +13,9 @@ GLINT = np.array([255, 255, 255], np.float32)
 KNOCKED_OUT = np.array([14, 14, 18], np.uint8)  # a reflector set to zero by an ablation: dark and flat
 RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
 RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
+LANE = np.array([200, 205, 225], np.float32)  # pale: a transformer's residual stream, running in its lane
+HEADS = np.array([[240, 80, 240], [170, 250, 70], [255, 150, 200], [150, 130, 255]], np.float32)  # attention
+# heads: magenta, lime, pink, lavender (hues no other light of the picture has), repeating after four
 WORD = np.array([255, 244, 214], np.float32)  # warm white
 TOP_WORD = np.array([255, 200, 40], np.float32)  # gold
 TARGET_WORD = np.array([90, 235, 120], np.float32)  # green
@@ -30,9 +33,13 @@ def diverging(t: np.ndarray, limit: float) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
-def rays(contribution: np.ndarray, intensity: np.ndarray, floor: float = 0.12) -> np.ndarray:
-    """(S, 3) uint8: hue by sign, brightness floor + (1 - floor) * intensity."""
+def light(contribution: np.ndarray, intensity: np.ndarray, kind: np.ndarray, head: np.ndarray,
+          floor: float = 0.12) -> np.ndarray:
+    """(S, 3) uint8 of every light segment (scene.lanes' kinds): a beam warm or cool by its sign, a lane pale,
+    an attention beam in its head's hue; each at brightness floor + (1 - floor) * intensity."""
     base = np.where((contribution >= 0)[:, None], RAY_POSITIVE, RAY_NEGATIVE)
+    base = np.where((kind == 1)[:, None], LANE, base)
+    base = np.where((kind == 2)[:, None], HEADS[np.maximum(head, 0) % len(HEADS)], base)
     return (base * (floor + (1 - floor) * intensity)[:, None]).astype(np.uint8)
 
 

@@ -40,6 +40,8 @@ class Rays:
     source: np.ndarray  # (S,) int64 input unit i (wall rays: output unit j)
     target: np.ndarray  # (S,) int64 output unit j (entry rays: embedding unit; wall rays: word id)
     words: np.ndarray  # (k, 3) float32 where each context word's light enters the front face
+    kind: np.ndarray  # (S,) int8 scene.lanes: 0 light through the slabs, 1 a transformer's lane, 2 attention
+    head: np.ndarray  # (S,) int32 an attention beam's head; -1 for the rest
 
 
 def ray_count(lattice: Lattice, per_layer: int, to_wall: int, n_words: int) -> int:
@@ -124,4 +126,6 @@ def trace_rays(lattice: Lattice, params: Tensors, probe: ProbeTrace, per_layer: 
         targets = np.unique(i)
     parts += beams[::-1]
     fields = [np.concatenate(f) for f in zip(*parts, strict=True)]
-    return Rays(*(f.astype(np.float32) if f.dtype.kind == "f" else f for f in fields), words.astype(np.float32))
+    n = len(fields[0])
+    return Rays(*(f.astype(np.float32) if f.dtype.kind == "f" else f for f in fields), words.astype(np.float32),
+                np.zeros(n, np.int8), np.full(n, -1, np.int32))

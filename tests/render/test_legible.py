@@ -96,7 +96,7 @@ def test_each_slab_name_stands_at_its_slab_in_the_lights_order(hidden):
     lat = build_lattice(layout)
     plotter = offscreen_plotter((200, 200))
     try:
-        labels = CubeView(plotter, spec)["slab-labels"].actors
+        labels = CubeView(plotter, spec)["slab-labels"].names
         where = np.array([a.GetPositionCoordinate().GetValue() for a in labels])
     finally:
         plotter.close()

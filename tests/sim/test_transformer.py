@@ -44,11 +44,11 @@ def reference(sd: dict[str, np.ndarray], ids: np.ndarray, layers: int, heads: in
     x = sd["embed.weight"][ids] + sd["pos.weight"][:t]  # (T, d)
     d = x.shape[1]
     dh = d // heads
-    resid, attention = [x], []
+    resid, attention, keep = [x], [], {k: [] for k in ("ln1", "mixed", "ln2", "mlp_post")}
     for layer in range(layers):
         p = f"blocks.{layer}."
         a = layer_norm(x, sd[p + "ln1.weight"], sd[p + "ln1.bias"])  # (T, d)
-        out = np.zeros((t, d))
+        out, mixed = np.zeros((t, d)), np.zeros((t, d))
         probs = np.zeros((heads, t, t))
         for h in range(heads):
             rows = slice(h * dh, (h + 1) * dh)  # head h's rows of q, k, v and columns of o
@@ -59,17 +59,21 @@ def reference(sd: dict[str, np.ndarray], ids: np.ndarray, layers: int, heads: in
                 s = np.array([q[i] @ k[j] for j in range(i + 1)]) / math.sqrt(dh)
                 w = np.exp(s - s.max())
                 probs[h, i, : i + 1] = w / w.sum()
-            out += (probs[h] @ v) @ sd[p + "attn.o.weight"][:, rows].T
+            mixed[:, rows] = probs[h] @ v
+            out += mixed[:, rows] @ sd[p + "attn.o.weight"][:, rows].T
         x = x + out + sd[p + "attn.o.bias"]
         m = layer_norm(x, sd[p + "ln2.weight"], sd[p + "ln2.bias"])
-        x = x + gelu(m @ sd[p + "mlp.fc.weight"].T + sd[p + "mlp.fc.bias"]) @ sd[p + "mlp.proj.weight"].T \
-            + sd[p + "mlp.proj.bias"]
+        post = gelu(m @ sd[p + "mlp.fc.weight"].T + sd[p + "mlp.fc.bias"])  # (T, 4d)
+        x = x + post @ sd[p + "mlp.proj.weight"].T + sd[p + "mlp.proj.bias"]
         resid.append(x)
         attention.append(probs)
+        for key, value in (("ln1", a), ("mixed", mixed), ("ln2", m), ("mlp_post", post)):
+            keep[key].append(value)
     final = layer_norm(x, sd["ln_f.weight"], sd["ln_f.bias"])
     logits = final[-1] @ sd["embed.weight"].T  # tied unembedding
     e = np.exp(logits - logits.max())
-    return {"resid": np.stack(resid), "attention": np.stack(attention), "logits": logits, "probs": e / e.sum()}
+    return {"resid": np.stack(resid), "attention": np.stack(attention), "logits": logits, "probs": e / e.sum(),
+            "final": final, **{k: np.stack(v) for k, v in keep.items()}}
 
 
 def test_default_shape_is_the_issues_2x2x32_with_context_8():

@@ -19,9 +19,7 @@ class Context(Element):
 
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
-        lat = spec.lattice
-        k = lat.slabs[1].cols // lat.slabs[0].cols if len(lat.slabs) > 1 else 0  # concatenated context / E
-        for p in range(k):
+        for p in range(spec.lattice.context_length):
             actor = vtk.vtkTextActor()
             actor.GetPositionCoordinate().SetCoordinateSystemToWorld()
             prop = actor.GetTextProperty()

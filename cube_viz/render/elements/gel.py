@@ -10,7 +10,7 @@ from cube_viz.render.elements.base import Element
 from cube_viz.render.view import record_look
 from cube_viz.scene import palette
 from cube_viz.scene.frame import Frame
-from cube_viz.scene.gel import gel_layers, gel_positions
+from cube_viz.scene.gel import gel_positions, sheet_depths
 
 DOT, HALO = 12.0, 30.0  # pixels across in a view 1080 high: a bright dot in a soft glow
 HALO_OPACITY, MEDIUM, MEDIUM_OPACITY = 0.3, "#8a7bd6", 0.12
@@ -19,10 +19,9 @@ HALO_OPACITY, MEDIUM, MEDIUM_OPACITY = 0.3, "#8a7bd6", 0.12
 def medium(spec) -> pv.PolyData:
     """A sheet across the cube at each gel layer's depth, through its units' dots, where the activation
     acts (a box filling the layer drew six faces over the view: ~4 ms a preview frame on software GL)."""
-    lat, h = spec.lattice, spec.lattice.half_width
-    ys = [(lat.slabs[li].y + lat.slabs[li + 1].y) / 2 for li in gel_layers(lat)]
+    h = spec.lattice.half_width
     sheets = [pv.Plane(center=(0.0, y, 0.0), direction=(0, 1, 0), i_size=2 * h, j_size=2 * h, i_resolution=1,
-                       j_resolution=1) for y in ys]
+                       j_resolution=1) for y in sheet_depths(spec.lattice)]
     return pv.merge(sheets) if sheets else pv.PolyData()
 
 

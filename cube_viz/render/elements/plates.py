@@ -13,6 +13,7 @@ from cube_viz.scene.orient import TONE_RANGE
 
 PLATE = 0.62  # plate side, in its slab's pitches: gaps keep the slabs see-through
 BIAS_PLATE = 0.45
+THINNER = 0.6  # the transformer's plates, as a share of those: 14 slabs deep, the light must show through
 
 
 def plate_mesh(centres: np.ndarray, side: np.ndarray) -> pv.PolyData:
@@ -39,7 +40,8 @@ class PlateMesh(Element):
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
         plates = next(ps for ps in plate_sets(spec.lattice) if ps.name == self.kind)
-        self.centres, self.sides = plates.positions, self.side * plates.pitch  # (N, 3), (N,)
+        side = self.side * (THINNER if spec.lattice.lanes else 1.0)
+        self.centres, self.sides = plates.positions, side * plates.pitch  # (N, 3), (N,)
         self.mesh = plate_mesh(self.centres, self.sides)
         self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, ambient=0.45, diffuse=0.8, specular=0.35,
                                   specular_power=16, name=self.kind))  # glints under the key light: render.view

@@ -2,7 +2,7 @@
 slab in a step's cycle.
 
 Each beam is a bright core in a soft halo, both wider the stronger its contribution (within its group: the
-entry, one slab, the wall rays), its core brighter too (scene.palette.rays), warm or cool by sign. One mesh of
+entry, one slab, the wall rays), its core brighter too (scene.palette.light), warm or cool by sign. One mesh of
 camera-facing ribbons rather than VTK lines: a line actor has one width for all its lines. Per beam, 12 points:
 2 ends (start, end) x 6 across it at offsets (-halo, -core, -core, +core, +core, +halo) half-widths from the
 centre line; 3 quads across (halo, core, halo). The core's points carry the beam's colour at full alpha, the
@@ -19,7 +19,6 @@ import pyvista as pv
 from cube_viz.render.elements.base import Element
 from cube_viz.scene import palette
 from cube_viz.scene.frame import Frame
-from cube_viz.scene.rays import ray_count
 
 CORE = (1.5, 4.5)  # the core's width in pixels (1080 high) for the weakest (intensity 0) and strongest beam
 HALO = (7.0, 22.0)  # the halo's full width likewise
@@ -46,7 +45,7 @@ def world_per_pixel(camera, height: int, points: np.ndarray) -> np.ndarray:
 class Rays(Element):
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
-        n = ray_count(spec.lattice, spec.rays_per_layer, spec.rays_to_wall, len(spec.vocab))
+        n = spec.ray_capacity
         quads = np.arange(n)[:, None, None] * 12 + np.array([[0, 1, 7, 6], [2, 3, 9, 8], [4, 5, 11, 10]])
         self.mesh = pv.PolyData(np.zeros((12 * n, 3), np.float32),
                                 faces=np.concatenate([np.full((3 * n, 1), 4), quads.reshape(-1, 4)], axis=1))
@@ -68,7 +67,7 @@ class Rays(Element):
         self.core, self.halo = beam_widths(r.intensity)
         s = len(r.starts)
         rgba = np.zeros((self.n, 2, 6, 4), np.uint8)  # beams past s (the count varies) stay unlit
-        rgba[:s, :, :, :3] = palette.rays(r.contribution, r.intensity)[:, None, None]
+        rgba[:s, :, :, :3] = palette.light(r.contribution, r.intensity, r.kind, r.head)[:, None, None]
         rgba[:s, :, 2:4, 3] = 255
         rgba[:s, :, [1, 4], 3] = round(255 * HALO_ALPHA)
         self.mesh.point_data["rgba"][:] = rgba.reshape(-1, 4)

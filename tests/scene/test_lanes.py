@@ -1,0 +1,142 @@
+"""The transformer in the cube: every parameter one plate, its light in lanes, attention crossing between them,
+all checked against the state_dict through an independent float64 implementation (tests/sim/test_transformer)."""
+
+import numpy as np
+import pytest
+
+from cube_viz.config import TrainConfig
+from cube_viz.scene.lanes import ATTENTION, LANE, LIGHT, depth_ranks, lane_x
+from tests.conftest import SMALL_TRANSFORMER, trained_scene
+from tests.sim.test_transformer import numpy_state, reference
+
+L, H, T = SMALL_TRANSFORMER["layers"], SMALL_TRANSFORMER["heads"], SMALL_TRANSFORMER["context"]
+
+
+@pytest.fixture(scope="module")
+def scene():
+    trainer, spec, frame = trained_scene(TrainConfig(**SMALL_TRANSFORMER), 60)
+    sd = numpy_state(trainer.model)
+    return trainer, spec, frame, sd, reference(sd, trainer.probe_ids, L, H)
+
+
+def test_every_parameter_is_exactly_one_plate_showing_its_state_dict_value(scene):
+    from cube_viz.render.export import scene_blocks
+
+    trainer, spec, frame, sd, _ = scene
+    blocks = scene_blocks(spec, frame)
+    flat = np.concatenate([sd[name].ravel() for name, _ in trainer.layout])  # named_parameters order
+    index = np.concatenate([blocks[b].point_data["param_index"] for b in ("reflectors", "biases")])
+    np.testing.assert_array_equal(np.sort(index), np.arange(flat.size))  # LayerNorms and biases included
+    for b in ("reflectors", "biases"):
+        np.testing.assert_allclose(blocks[b].point_data["weight"], flat[blocks[b].point_data["param_index"]],
+                                   rtol=1e-6)
+    r = blocks["reflectors"]
+    names = list(r.field_data["layer_names"])
+    for li, name in enumerate(names):
+        at = r.point_data["layer"] == li
+        np.testing.assert_allclose(r.point_data["weight"][at],
+                                   sd[f"{name}.weight"][r.point_data["row"][at], r.point_data["col"][at]], rtol=1e-6)
+
+
+def test_slabs_stand_inside_the_cube_in_the_lights_order_the_tied_embedding_last(scene):
+    _, spec, _, _, _ = scene
+    lat = spec.lattice
+    order = [s.name for s in sorted(lat.slabs, key=lambda s: s.y)]
+    block = ["attn.q", "attn.k", "attn.v", "attn.o", "mlp.fc", "mlp.proj"]
+    assert order == ["pos", *[f"blocks.{b}.{p}" for b in range(L) for p in block], "embed"]
+    for points in (lat.positions, lat.bias_positions):
+        assert np.all(np.abs(points[:, [0, 2]]) <= lat.half_width)
+        assert np.all((lat.front_y < points[:, 1]) & (points[:, 1] < lat.wall_y))
+    assert lat.lanes == T
+
+
+def test_the_wall_is_the_softmax_of_the_tied_unembedding(scene):
+    _, _, frame, _, ref = scene
+    np.testing.assert_allclose(frame.probs, ref["probs"], rtol=1e-4, atol=1e-7)
+
+
+def test_the_drawn_beams_are_each_slabs_strongest_contributions_at_the_last_position(scene):
+    _, spec, frame, sd, ref = scene
+    lat, r = spec.lattice, frame.rays
+    rank = depth_ranks(lat)
+    t = T - 1
+    inputs = {"embed": ref["final"][t]}
+    for b in range(L):
+        for part, key in (("attn.q", "ln1"), ("attn.k", "ln1"), ("attn.v", "ln1"), ("attn.o", "mixed"),
+                          ("mlp.fc", "ln2"), ("mlp.proj", "mlp_post")):
+            inputs[f"blocks.{b}.{part}"] = ref[key][b, t]
+    for name, a in inputs.items():
+        drawn = (r.stage == rank[lat.index(name)]) & (r.kind == LIGHT)
+        contrib = a[None, :] * sd[f"{name}.weight"]  # (rows, cols) float64, from the state_dict
+        np.testing.assert_allclose(r.contribution[drawn], contrib[r.target[drawn], r.source[drawn]], rtol=1e-3,
+                                   atol=1e-6)
+        if name == "embed":  # only into the wall's top words, which the wall rays light
+            assert set(r.target[drawn]) <= set(np.argsort(-ref["probs"])[:spec.rays_to_wall])
+            continue
+        assert drawn.sum() == spec.rays_per_layer
+        weakest_drawn = np.abs(r.contribution[drawn]).min()
+        assert np.sort(np.abs(contrib).ravel())[-spec.rays_per_layer - 1] <= weakest_drawn * (1 + 1e-4)
+
+
+def test_attention_crosses_from_every_earlier_lane_into_the_last_brighter_the_larger_its_weight(scene):
+    _, spec, frame, _, ref = scene
+    a, r = frame.attention, frame.rays
+    xs = lane_x(spec.lattice)
+    assert len(a.segment) == L * H * T  # the last query reads every key
+    assert np.all(r.kind[a.segment] == ATTENTION) and np.all(a.key <= a.query) and np.all(a.query == T - 1)
+    np.testing.assert_allclose(a.weight, ref["attention"][a.layer, a.head, a.query, a.key], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(r.intensity[a.segment], np.sqrt(a.weight), rtol=1e-6)
+    np.testing.assert_allclose(r.starts[a.segment, 0], xs[a.key])  # from the key's lane
+    np.testing.assert_allclose(r.ends[a.segment, 0], xs[a.query])  # into the query's
+    for layer in range(L):
+        for head in range(H):
+            row = (a.layer == layer) & (a.head == head)
+            assert a.weight[row].sum() == pytest.approx(1, abs=1e-5)
+
+
+def test_each_word_has_a_lane_as_bright_as_its_streams_norm(scene):
+    _, spec, frame, _, ref = scene
+    r = frame.rays
+    xs = lane_x(spec.lattice)
+    norms = np.linalg.norm(ref["resid"], axis=2)  # (L+1, T)
+    for s in range(T):
+        lane = (r.kind == LANE) & (r.source == s)
+        np.testing.assert_allclose(r.ends[lane, 0], xs[s], rtol=1e-6)
+        np.testing.assert_allclose(r.intensity[lane][1:], norms[:, s] / norms.max(), rtol=1e-4)
+
+
+def test_the_exported_attention_block_is_attention_of_the_prompt(scene, tmp_path):
+    import pyvista as pv
+
+    from cube_viz.render.export import write_scene
+    from cube_viz.sim.checkpoint import load_checkpoint, save_checkpoint
+
+    trainer, spec, frame, _, _ = scene
+    save_checkpoint(trainer, tmp_path / "tf.pt")
+    expected = load_checkpoint(tmp_path / "tf.pt").attention(trainer.probe_prompt)  # (L, H, T, T)
+    write_scene(spec, frame, tmp_path / "scene.vtm")
+    block = pv.read(tmp_path / "scene.vtm")["attention"]
+    c = {k: block.cell_data[k] for k in ("layer", "head", "query", "key", "weight")}
+    np.testing.assert_allclose(c["weight"], expected[c["layer"], c["head"], c["query"], c["key"]], rtol=1e-5,
+                               atol=1e-7)
+    assert block.n_cells == L * H * T and np.array_equal(block.point_data["weight"], np.repeat(c["weight"], 2))
+
+
+def test_attention_beams_draw_in_their_heads_hue(scene):
+    from dataclasses import replace
+
+    from cube_viz.render.snapshot_image import render_image
+
+    _, spec, frame, _, _ = scene
+    others = ("reflectors", "biases", "gel", "glass", "wall", "hud", "legend", "chart", "slab-labels", "context")
+
+    def magenta(f) -> int:
+        image = render_image(spec, f, (480, 270), "top", False, others).astype(int)
+        return int(((image[..., 0] > 90) & (image[..., 2] > 90) & (image[..., 1] < image[..., 0] * 0.6)).sum())
+
+    keep = frame.rays.kind != ATTENTION
+    rays = replace(frame.rays, **{f: getattr(frame.rays, f)[keep] for f in ("starts", "ends", "contribution",
+                                                                             "intensity", "stage", "source",
+                                                                             "target", "kind", "head")})
+    drawn, without = magenta(frame), magenta(replace(frame, rays=rays))
+    assert drawn > 100 and without < drawn / 10, (drawn, without)
