@@ -12,7 +12,7 @@ from cube_viz.app.ablate import add_ablate_flags
 from cube_viz.app.record import add_record_flags
 from cube_viz.app.run import add_run_flags
 from cube_viz.app.scene_args import add_scene_flags
-from cube_viz.app.shared_flags import DRAWING_COMMANDS, add_shared_flags, check_drawable, check_shared_flags
+from cube_viz.app.shared_flags import add_shared_flags, check_shared_flags
 from cube_viz.config import DEFAULT_CONTEXT, MODEL_ONLY_FIELDS, MODELS, TrainConfig, load_toml
 from cube_viz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError
 
@@ -169,8 +169,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_shared_flags(args)
         overrides = config_overrides(args)
-        if args.command in DRAWING_COMMANDS and isinstance(overrides.get("model"), str):
-            check_drawable(overrides["model"])  # a checkpoint's or recording's model: checked once it is read
         module, func = COMMANDS[args.command].split(":")
         return getattr(importlib.import_module(module), func)(args, overrides)
     except UserError as e:

@@ -22,7 +22,7 @@ from cube_viz.anim.director import Director
 from cube_viz.anim.storyboard import Shot, interpolate_camera, load_storyboard
 from cube_viz.app.paths import writable
 from cube_viz.app.scene_args import parse_size
-from cube_viz.app.shared_flags import add_shared_flags, check_drawable
+from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import EXIT_INTERRUPTED, UserError
 from cube_viz.scene.camera import PRESETS, CameraKey
 from cube_viz.scene.frame import CubeSpec
@@ -238,12 +238,10 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         from cube_viz.sim.recording import RunRecording
 
         run = RunRecording(args.from_run)
-        check_drawable(run.config.get("model", "mlp"))
         source = Source(run=run)
         spec = CubeSpec.build(run[0].params, run.vocab, args.rays)
     else:
         trainer = make_trainer(overrides, args.checkpoint)
-        check_drawable(trainer.config.model)  # a checkpoint's model, before any training
         source = Source(trainer=trainer)
         spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, args.rays)
     director = Director(spec)

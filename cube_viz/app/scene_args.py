@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cube_viz.app.paths import writable
-from cube_viz.app.shared_flags import add_shared_flags, check_drawable
+from cube_viz.app.shared_flags import add_shared_flags
 from cube_viz.errors import UserError
 from cube_viz.scene.camera import PRESETS, preset
 from cube_viz.scene.lattice import slab_names
@@ -76,7 +76,6 @@ def trained_for_scene(request: SceneRequest, overrides: dict[str, Any]):
     from cube_viz.sim.checkpoint import save_checkpoint
 
     trainer = make_trainer(overrides, request.checkpoint)
-    check_drawable(trainer.config.model)  # a checkpoint's model, before any training
     camera_key(request.camera, tuple(slab_names(trainer.initial_parameters().layout)))  # before any training
     steps = overrides.get("steps", 0) if request.checkpoint else trainer.steps_for(trainer.config)
     code = train_steps(trainer, steps)

@@ -41,17 +41,6 @@ def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | Non
                        f"top words (1 to {MAX_PER_LAYER}, default {PER_LAYER})")
 
 
-# the commands that draw the cube; the transformer has no picture yet (train and ablate print numbers)
-DRAWING_COMMANDS = ("run", "screenshot", "export", "record")
-
-
-def check_drawable(model: str) -> None:
-    """UserError unless the cube can draw this kind of model: called before any training starts."""
-    if model != "mlp":
-        raise UserError(f"the {model} cannot be drawn yet: the cube draws only the MLP so far (its picture is "
-                        f"being built); `cube-viz train --model {model}` and `cube-viz ablate --model {model}` work")
-
-
 def hidden_elements(text: str) -> frozenset[str]:
     try:
         return parse_hidden(text)

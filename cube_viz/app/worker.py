@@ -132,11 +132,8 @@ def serve(overrides, checkpoint, steps_per_second, playing, save, commands, star
                 taken.append(commands.get_nowait())
         return taken
 
-    from cube_viz.app.shared_flags import check_drawable
-
     try:
         session = TrainingSession(overrides, checkpoint, publish, steps_per_second, playing, save)
-        check_drawable(session.trainer.config.model)  # a checkpoint's model, before the first step
     except UserError as e:
         startup.put(("error", str(e)))
         return
