@@ -53,19 +53,24 @@ class Ablator:
         d = trainer.dataset
         self.x, self.y = torch.from_numpy(d.heldout_x), torch.from_numpy(d.heldout_y)
         self.probe = torch.from_numpy(trainer.probe_ids)[None]
-        self.baseline_probs = self._probe_probs(self.params)
-
-    def _probe_probs(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
-        return torch.softmax(functional_call(self.model, params, (self.probe,))[0], -1)
+        self.baseline_probs = self.probe_probs(self.params)
 
     @torch.no_grad()
+    def probe_probs(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(V,) the probe's next-word distribution (its word wall) under these parameters."""
+        return torch.softmax(functional_call(self.model, params, (self.probe,))[0], -1)
+
     def measure(self, knocked: np.ndarray | None = None) -> Damage:
         """Damage done by zeroing the weights at flat indices `knocked` (into the concatenated weight matrices)."""
-        params = self.damaged(knocked)
+        return self.measure_params(self.damaged(knocked))
+
+    @torch.no_grad()
+    def measure_params(self, params: dict[str, torch.Tensor]) -> Damage:
+        """Damage done by running the model on these parameters (a damaged copy of self.params) instead."""
         logits = functional_call(self.model, params, (self.x,))
         loss = nn.functional.cross_entropy(logits, self.y).item()
         accuracy = (logits.argmax(-1) == self.y).double().mean().item()
-        tvd = 0.5 * (self._probe_probs(params) - self.baseline_probs).abs().sum().item()
+        tvd = 0.5 * (self.probe_probs(params) - self.baseline_probs).abs().sum().item()
         return Damage(loss, accuracy, tvd)
 
     def damaged(self, knocked: np.ndarray | None) -> dict[str, torch.Tensor]:
