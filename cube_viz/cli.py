@@ -148,7 +148,8 @@ def build_parser() -> Parser:
     add_training_flags(record)
     ablate = sub.add_parser("ablate", help="knock reflectors out and measure what the model can still do",
                             description="Set random fractions of the weights, single weights and the most salient "
-                            "weight to zero, and measure held-out loss, accuracy and how much the word wall changes. "
+                            "weight to zero (or, with --each-head, each attention head of the transformer alone), and "
+                            "measure held-out loss, accuracy and how much the word wall changes. "
                             "The trained model itself is never changed.")
     add_ablate_flags(ablate)
     add_training_flags(ablate)

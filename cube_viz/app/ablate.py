@@ -14,17 +14,23 @@ from cube_viz.errors import EXIT_INTERRUPTED, UserError
 
 if TYPE_CHECKING:
     from cube_viz.sim.ablation import AblationReport
+    from cube_viz.sim.head_ablation import HeadReport
+
+DRAWS, SINGLES = 5, 200  # the defaults of --draws and --singles (None: not given, so --each-head can refuse them)
 
 
 def add_ablate_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("ablation")
     add_shared_flags(g, "ablate")
-    g.add_argument("--fractions", type=fraction_list, default=KNOCKOUT_FRACTIONS, metavar="F,F,...",
+    g.add_argument("--fractions", type=fraction_list, metavar="F,F,...",
                    help="fractions of all weights to knock out at random (default "
                    + ",".join(f"{f:g}" for f in KNOCKOUT_FRACTIONS) + ")")
-    g.add_argument("--draws", type=int, default=5, metavar="N", help="random draws per fraction (default 5)")
-    g.add_argument("--singles", type=int, default=200, metavar="N",
-                   help="single reflectors knocked out one at a time (default 200)")
+    g.add_argument("--draws", type=int, metavar="N", help=f"random draws per fraction (default {DRAWS})")
+    g.add_argument("--singles", type=int, metavar="N",
+                   help=f"single reflectors knocked out one at a time (default {SINGLES})")
+    g.add_argument("--each-head", action="store_true",
+                   help="transformer: knock out each attention head alone (its columns of attn.o.weight set to 0) "
+                   "instead of the random experiments, and show what the probe's prediction loses")
     g.add_argument("--json", metavar="PATH", help="write the figures as JSON")
     g.add_argument("--plot", metavar="PATH.png", help="plot loss and accuracy against the fraction knocked out")
 
@@ -41,9 +47,11 @@ def fraction_list(text: str) -> tuple[float, ...]:
 
 
 def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    if args.draws < 1:
+    if args.each_head:
+        check_each_head(args, overrides)
+    if args.draws is not None and args.draws < 1:
         raise UserError("--draws must be at least 1")
-    if args.singles < 0:
+    if args.singles is not None and args.singles < 0:
         raise UserError("--singles must be 0 or more")
     json_path = writable(args.json, "--json") if args.json else None
     plot_path = writable(args.plot, "--plot") if args.plot else None
@@ -53,26 +61,55 @@ def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from tqdm import tqdm
 
     from cube_viz.app.train import make_trainer, train_steps
-    from cube_viz.sim.ablation import run_ablation
 
     trainer = make_trainer(overrides, args.checkpoint)
+    if args.each_head and trainer.config.model != "transformer":  # a checkpoint's model, before anything is measured
+        name = "MLP" if trainer.config.model == "mlp" else trainer.config.model
+        raise UserError(f"--each-head knocks out attention heads: the checkpoint {args.checkpoint} holds the {name}, "
+                        "which has none")
     if not args.checkpoint and (code := train_steps(trainer, trainer.steps_for(trainer.config))):
         return code
-    report = run_ablation(trainer, args.fractions, args.draws, args.singles, seed=trainer.config.seed,
-                          progress=lambda jobs: tqdm(jobs, desc="ablating", unit="experiment", file=sys.stderr))
-    print_table(report)
+    if args.each_head:
+        from cube_viz.sim.head_ablation import run_head_ablation
+
+        report: AblationReport | HeadReport = run_head_ablation(
+            trainer, progress=lambda heads: tqdm(heads, desc="knocking out heads", unit="head", file=sys.stderr))
+        print_heads(report)
+    else:
+        from cube_viz.sim.ablation import run_ablation
+
+        report = run_ablation(trainer, KNOCKOUT_FRACTIONS if args.fractions is None else args.fractions,
+                              DRAWS if args.draws is None else args.draws,
+                              SINGLES if args.singles is None else args.singles, seed=trainer.config.seed,
+                              progress=lambda jobs: tqdm(jobs, desc="ablating", unit="experiment", file=sys.stderr))
+        print_table(report)
     if json_path:
         json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         print(f"figures: {json_path}")
     if plot_path:
         from cube_viz.app.ablation_plot import plot_report
 
-        plot_report(report, plot_path)
+        plot_report(report, plot_path)  # never a HeadReport: --each-head refuses --plot
         print(f"plot: {plot_path}")
     if not report.complete:
         print("interrupted: the figures above are what was measured before Ctrl-C", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0
+
+
+def check_each_head(args: argparse.Namespace, overrides: dict[str, Any]) -> None:
+    """--each-head's UserErrors that need no model: the MLP asked for, or a flag it would ignore."""
+    from cube_viz.config import TrainConfig
+
+    model = overrides.get("model", TrainConfig.model)
+    if not args.checkpoint and model != "transformer":
+        name = "MLP" if model == "mlp" else model
+        raise UserError(f"--each-head knocks out attention heads, and the {name} has none: add --model transformer")
+    given = [flag for flag, value in (("--fractions", args.fractions), ("--draws", args.draws),
+                                      ("--singles", args.singles), ("--plot", args.plot)) if value is not None]
+    if given:
+        raise UserError(f"{given[0]} belongs to the random knock-outs; --each-head knocks out heads only "
+                        "(its figures: --json)")
 
 
 def print_table(r: AblationReport) -> None:
@@ -91,3 +128,19 @@ def print_table(r: AblationReport) -> None:
         print(f"most salient reflector ({s['parameter']} row {s['row']} col {s['col']}, w = {s['weight']:+.3f}): "
               f"loss {s['loss']:.3f} ({s['loss'] - b.loss:+.4f}), accuracy {s['accuracy']:.1%}, "
               f"wall change {s['tvd']:.3f}")
+
+
+def print_heads(r: HeadReport) -> None:
+    b = r.baseline
+    print(f'intact model: held-out loss {b.loss:.3f} nats, accuracy {b.accuracy:.1%}; the probe "{r.prompt}" '
+          f"-> {r.top_word} ({r.top_probability:.3f})")
+    print("each head knocked out alone (its columns of attn.o.weight set to 0; layers and heads count from 0, "
+          "as in blocks.0):")
+    words = [f"{k.top_word} ({k.top_probability:.3f})" for k in r.knockouts]
+    w = max([len("top word after"), *map(len, words)])  # no rows when Ctrl-C came first
+    intact = f"p({r.top_word}) after"
+    print(f"{'layer':>5}  {'head':>4}  {'loss':>6}  {'change':>6}  {'accuracy':>8}  {'wall change (TVD)':>17}  "
+          f"{'top word after':<{w}}  {intact}")
+    for k, word in zip(r.knockouts, words, strict=True):
+        print(f"{k.layer:>5}  {k.head:>4}  {k.loss:>6.3f}  {k.loss - b.loss:>+6.3f}  {k.accuracy:>8.1%}  "
+              f"{k.tvd:>17.3f}  {word:<{w}}  {k.intact_top_probability:>{len(intact)}.3f}")
