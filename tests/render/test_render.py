@@ -213,8 +213,9 @@ def test_gel_dots_show_how_much_the_activation_dims_each_unit(scene):
 
 
 def test_slab_names_show_only_where_the_slabs_stand_apart_and_title_a_close_up(scene):
-    """Seen along the light (front) every slab's name would land on one spot: they are hidden there. In a
-    close-up its slab's name stands inside the top of the view; the others are cut away with their slabs."""
+    """Seen along the light (front) every slab's name would land on one spot: they are hidden there (elsewhere
+    one that would cover another gives way: tests/scene/test_lanes.py). In a close-up its slab's name stands
+    inside the top of the view; the others are cut away with their slabs."""
     from cube_viz.render.cube import CubeView
     from cube_viz.render.elements.base import text_box
     from cube_viz.render.view import grab, offscreen_plotter, set_camera
@@ -229,7 +230,8 @@ def test_slab_names_show_only_where_the_slabs_stand_apart_and_title_a_close_up(s
         for camera, shown in (("front", False), ("iso", True), ("side", True), ("front", False)):
             set_camera(plotter, spec.lattice, camera)
             grab(plotter)
-            assert [bool(a.GetVisibility()) for a in labels] == [shown] * len(spec.lattice.slabs) + [False], camera
+            visible = [bool(a.GetVisibility()) for a in labels]
+            assert visible[-2] == shown and not visible[-1] and (any(visible[:-2]) if shown else not any(visible))
         for slab in spec.lattice.slabs:
             set_camera(plotter, spec.lattice, f"slab:{slab.name}")
             grab(plotter)
@@ -239,7 +241,7 @@ def test_slab_names_show_only_where_the_slabs_stand_apart_and_title_a_close_up(s
             assert left > 0 and right < SIZE[0] and SIZE[1] / 2 < bottom and top < SIZE[1]  # in the view's top half
         set_camera(plotter, spec.lattice, "iso")
         grab(plotter)
-        assert all(a.GetVisibility() for a in labels[:-1]) and not labels[-1].GetVisibility()  # every name again
+        assert labels[-2].GetVisibility() and not labels[-1].GetVisibility()  # the names again, no title
     finally:
         plotter.close()
 

@@ -140,3 +140,25 @@ def test_attention_beams_draw_in_their_heads_hue(scene):
                                                                              "target", "kind", "head")})
     drawn, without = magenta(frame), magenta(replace(frame, rays=rays))
     assert drawn > 100 and without < drawn / 10, (drawn, without)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1296, 960)])
+def test_the_names_along_the_edge_never_print_over_each_other(scene, size):
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import text_box
+    from cube_viz.render.elements.slab_labels import overlap
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    _, spec, frame, _, _ = scene
+    plotter = offscreen_plotter(size)
+    try:
+        view = CubeView(plotter, spec, text_scale=size[1] / 1080)
+        view.update(frame)
+        set_camera(plotter, spec.lattice, "iso")
+        grab(plotter)
+        names = view["slab-labels"].names
+        boxes = [text_box(a, plotter.renderer) for a in names if a.GetVisibility()]
+    finally:
+        plotter.close()
+    assert names[-1].GetVisibility() and len(boxes) >= 3  # the embedding's name, and most of the others
+    assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

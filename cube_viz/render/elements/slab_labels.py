@@ -9,7 +9,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
-from cube_viz.render.elements.base import Element, font_size
+from cube_viz.render.elements.base import Element, font_size, text_box
 from cube_viz.render.view import drawn_depths
 from cube_viz.scene.lattice import axis_labels, slab_title
 
@@ -17,6 +17,11 @@ FONT, TITLE_FONT = 18, 30  # points at scale 1: a name under its slab, a close-u
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
 BELOW = 1.05  # every name this many of the cube's half sizes below its middle: just under the glass
 TITLE_AT = 0.8  # in a close-up, its slab's name this far up from the view's middle to its top edge
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, right, bottom, top) boxes intersect."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
 
 
 class SlabLabels(Element):
@@ -53,14 +58,21 @@ class SlabLabels(Element):
     def _place(self, *_) -> None:
         """In a close-up, its slab's name at the top of the view (the others are cut away with their slabs);
         otherwise the names along the edge, shown only where the slabs stand apart on screen: looking along the
-        light (front, or from behind) every name lands on the same spot and they print over each other."""
+        light (front, or from behind) every name lands on the same spot and they print over each other; and a name
+        that would cover another is left out."""
         near, far = drawn_depths(self.plotter)
         cam = self.plotter.camera
         closeup = bool(np.isfinite(near))
         inside = [s for s in self.spec.lattice.slabs if near <= s.y <= far] if closeup else []
-        for actor in self.names:
+        kept: list[tuple[float, float, float, float]] = []
+        for actor in reversed(self.names):  # from the wall's end: where names crowd, the later one gives way
             actor.GetTextProperty().SetFontSize(font_size(FONT, self.text_scale))
-            actor.SetVisibility(bool(self.shown and not closeup and abs(cam.direction[1]) < LABELS_APART))
+            on = bool(self.shown and not closeup and abs(cam.direction[1]) < LABELS_APART)
+            box = text_box(actor, self.plotter.renderer) if on else None
+            on = on and not any(overlap(box, other) for other in kept)
+            actor.SetVisibility(on)
+            if on:
+                kept.append(box)
         self.title.SetVisibility(self.shown and bool(inside))
         if inside:
             d = np.asarray(cam.direction)  # unit, toward the focal point
