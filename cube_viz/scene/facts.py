@@ -17,6 +17,16 @@ def percent(p: float) -> str:
     return f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"
 
 
+PUNCTUATION = {".": "full stop", ",": "comma", "?": "question mark", "!": "exclamation mark", ";": "semicolon",
+               ":": "colon"}
+
+
+def spoken(word: str) -> str:
+    """A word as the HUD names it: a punctuation mark quoted and named ('"." (full stop)'), since a bare "."
+    after "predicts:" reads like a typo."""
+    return f'"{word}" ({PUNCTUATION[word]})' if word in PUNCTUATION else word
+
+
 def hud_text(frame: Frame, vocab: tuple[str, ...]) -> str:
     """Step, epoch and loss; the context the model reads and the true next word; its top 3 guesses; what is
     knocked out. Short lines (none much over 34 characters for the default context), so that the HUD fits
@@ -29,8 +39,8 @@ def hud_text(frame: Frame, vocab: tuple[str, ...]) -> str:
         if frame.target_id is not None and frame.probs is not None:
             p, place = frame.probs[frame.target_id], rank(frame.probs, frame.target_id)
             top = " = the top guess" if place == 1 else ""
-            lines += [f"true next word: {vocab[frame.target_id]}", f"  {percent(p)}, rank {place}{top}"]
-        guesses = [f"{vocab[i]} {percent(frame.probs[i])}" for i in frame.top_ids]
+            lines += [f"true next word: {spoken(vocab[frame.target_id])}", f"  {percent(p)}, rank {place}{top}"]
+        guesses = [f"{spoken(vocab[i])} {percent(frame.probs[i])}" for i in frame.top_ids]
         lines += [f"predicts: {guesses[0]}", *(f"          {g}" for g in guesses[1:])]
     if frame.knocked is not None:
         n = int(frame.knocked.sum())

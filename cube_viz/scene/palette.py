@@ -16,6 +16,7 @@ RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
 LANE = np.array([200, 205, 225], np.float32)  # pale: a transformer's residual stream, running in its lane
 HEADS = np.array([[240, 80, 240], [170, 250, 70], [255, 150, 200], [150, 130, 255]], np.float32)  # attention
 # heads: magenta, lime, pink, lavender (hues no other light of the picture has), repeating after four
+ATTENTION_FLOOR = 0.45  # an attention beam's brightness at weight 0
 WORD = np.array([255, 244, 214], np.float32)  # warm white
 TOP_WORD = np.array([255, 200, 40], np.float32)  # gold
 TARGET_WORD = np.array([90, 235, 120], np.float32)  # green
@@ -36,11 +37,14 @@ def diverging(t: np.ndarray, limit: float) -> np.ndarray:
 def light(contribution: np.ndarray, intensity: np.ndarray, kind: np.ndarray, head: np.ndarray,
           floor: float = 0.12) -> np.ndarray:
     """(S, 3) uint8 of every light segment (scene.lanes' kinds): a beam warm or cool by its sign, a lane pale,
-    an attention beam in its head's hue; each at brightness floor + (1 - floor) * intensity."""
+    an attention beam in its head's hue; each at brightness floor + (1 - floor) * intensity (an attention
+    beam's floor ATTENTION_FLOOR)."""
     base = np.where((contribution >= 0)[:, None], RAY_POSITIVE, RAY_NEGATIVE)
     base = np.where((kind == 1)[:, None], LANE, base)
-    base = np.where((kind == 2)[:, None], HEADS[np.maximum(head, 0) % len(HEADS)], base)
-    return (base * (floor + (1 - floor) * intensity)[:, None]).astype(np.uint8)
+    attention = kind == 2
+    base = np.where(attention[:, None], HEADS[np.maximum(head, 0) % len(HEADS)], base)
+    low = np.where(attention, ATTENTION_FLOOR, floor)  # a faint head keeps its hue: dimmed, lime turned olive
+    return (base * (low + (1 - low) * intensity)[:, None]).astype(np.uint8)
 
 
 def words(brightness: np.ndarray, top: int | None, target: int | None) -> np.ndarray:

@@ -21,8 +21,11 @@ class WallLayout:
 
 
 def wall_layout(lattice: Lattice, n_words: int) -> WallLayout:
-    """Words in reading order (id 0 top-left) on a grid of about 4x more rows than columns, on the back face."""
+    """Words in reading order (id 0 top-left) on a grid of about 4x more rows than columns, on the back face
+    (never as many columns as the transformer has lanes)."""
     columns = max(1, round(math.sqrt(n_words / 4)))
+    if columns == lattice.lanes:  # one column behind each of the transformer's lanes would read as its prediction
+        columns += 1
     rows = math.ceil(n_words / columns)
     half = WALL_SPAN * lattice.half_width
     cw, ch = 2 * half / columns, 2 * half / rows

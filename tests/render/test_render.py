@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cube_viz.config import TrainConfig
-from cube_viz.scene.facts import hud_text
+from cube_viz.scene.facts import hud_text, spoken
 from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.trainer import Trainer
 from tests.conftest import trained_scene
@@ -144,7 +144,8 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         p = probs[target]
         shown = f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"  # under 1%: one decimal, never "0%"
         top = " = the top guess" if rank == 1 else ""
-        assert f"true next word: {spec.vocab[target]}\n  {shown}, rank {rank}{top}\n" in hud_text(frame, spec.vocab)
+        assert f"true next word: {spoken(spec.vocab[target])}\n  {shown}, rank {rank}{top}\n" in hud_text(frame,
+                                                                                                     spec.vocab)
         # the context the HUD names is the words the model is given: a short prompt padded with <s>, an
         # unknown word as <unk>
         t.set_probe("xyzzy the")

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from cube_viz.config import TrainConfig
-from cube_viz.scene.facts import hud_text, plate_facts, word_facts
+from cube_viz.scene.facts import hud_text, plate_facts, spoken, word_facts
 from cube_viz.scene.frame import CubeSpec, build_frame
 from cube_viz.sim.trainer import Trainer
 from tests.conftest import SMALL
@@ -49,8 +49,13 @@ def test_a_words_facts_and_the_hud_rank_it_by_torchs_softmax():
     hud = hud_text(frame, spec.vocab)
     lines = hud.splitlines()
     guesses = lines.index(next(line for line in lines if line.startswith("predicts: ")))
-    assert [line.split()[-2] for line in lines[guesses:guesses + 3]] == [spec.vocab[i] for i in order[:3]]
-    assert lines[guesses].startswith(f"predicts: {spec.vocab[order[0]]} ")
+    assert [line.rsplit(" ", 1)[0].removeprefix("predicts:").strip() for line in lines[guesses:guesses + 3]] == [
+        spoken(spec.vocab[i]) for i in order[:3]]
+    assert lines[guesses].startswith(f"predicts: {spoken(spec.vocab[order[0]])} ")
     context = next(line for line in lines if line.startswith("context: "))
     assert [spec.vocab[i] for i in frame_ids][-1] in context.split()
     assert max(len(line) for line in lines) <= 40  # short lines: the HUD fits the gutter beside the cube
+
+
+def test_the_hud_names_a_punctuation_mark_rather_than_printing_it_bare():
+    assert spoken(".") == '"." (full stop)' and spoken("book") == "book"

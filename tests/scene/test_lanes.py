@@ -162,3 +162,15 @@ def test_the_names_along_the_edge_never_print_over_each_other(scene, size):
         plotter.close()
     assert names[-1].GetVisibility() and len(boxes) >= 3  # the embedding's name, and most of the others
     assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_the_wall_never_has_a_column_behind_each_lane():
+    """With 256 words the wall has 8 columns, as many as the default transformer's lanes: column k would read as
+    what word k predicts."""
+    from cube_viz.scene.lattice import build_lattice
+    from cube_viz.scene.wall import wall_layout
+    from cube_viz.sim.transformer import build_transformer
+
+    model = build_transformer(256, 8, 32, 2, 2, seed=0)
+    lat = build_lattice(tuple((n, tuple(p.shape)) for n, p in model.named_parameters()))
+    assert lat.lanes == 8 and wall_layout(lat, 256).columns == 9
