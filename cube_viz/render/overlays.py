@@ -114,13 +114,14 @@ class Overlays:
 
     def keep_out(self) -> tuple[np.ndarray, tuple[float, float, float, float]]:
         """(K, 4) boxes of the words drawn in the scene on screen now, and the cube's box: the wall's words
-        (its spotlit two included) where the wall is drawn, the context words and the slab names."""
+        (its spotlit two included) where the wall is drawn, the context words, the slab names and the guesses
+        named at an edge-on wall."""
         renderer, wall = self.plotter.renderer, self.elements["wall"]
         corners = to_display(renderer, self.corners)  # (8, 2)
         cube_box = (*corners.min(axis=0), *corners.max(axis=0))
         near, far = drawn_depths(self.plotter)
-        labels = [(left, bottom, right, top) for name in ("context", "slab-labels")
-                  for actor in self.elements[name].actors if actor.GetVisibility()
+        texts = [*self.elements["context"].actors, *self.elements["slab-labels"].actors, *wall.guesses]
+        labels = [(left, bottom, right, top) for actor in texts if actor.GetVisibility()
                   for left, right, bottom, top in [text_box(actor, renderer)]]
         boxes = np.array(labels, np.float64).reshape(-1, 4)
         if not wall.shown or not near <= self.spec.lattice.wall_y <= far:  # hidden, or cut away (a close-up)

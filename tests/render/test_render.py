@@ -305,3 +305,35 @@ def test_the_captions_never_run_under_the_legend_or_the_chart(size):
             assert apart, f"caption box {boxes['captions']} meets {other} box {boxes[other]} (l, r, t, b) at {size}"
     finally:
         plotter.close()
+
+
+def test_an_edge_on_wall_names_the_top_guesses_where_their_light_lands(scene):
+    """From the top or the side the wall's words are edge-on, unreadable: the top guesses are named there, with
+    their probabilities, each at its word, none over another; looking at the wall (iso, front) they are not."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import text_box
+    from cube_viz.render.elements.slab_labels import overlap
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    spec, frame = scene
+    top = np.argsort(-frame.probs, kind="stable")[:spec.rays_to_wall]
+    plotter = offscreen_plotter(SIZE)
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        guesses = view["wall"].guesses
+        for camera, named in (("iso", False), ("top", True), ("front", False), ("side", True)):
+            set_camera(plotter, spec.lattice, camera)
+            grab(plotter)
+            assert [bool(g.GetVisibility()) for g in guesses] == [named] * len(top), camera
+            if named:
+                assert [g.GetInput() for g in guesses] == [f"{spoken(spec.vocab[i])} {frame.probs[i]:.0%}"
+                                                           if frame.probs[i] >= 0.01 else
+                                                           f"{spoken(spec.vocab[i])} {frame.probs[i]:.1%}"
+                                                           for i in top]
+                anchors = [g.GetPositionCoordinate().GetReferenceCoordinate().GetValue() for g in guesses]
+                np.testing.assert_allclose(anchors, spec.wall.positions[top], rtol=1e-6)
+                boxes = [text_box(g, plotter.renderer) for g in guesses]
+                assert not any(overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    finally:
+        plotter.close()
