@@ -10,11 +10,14 @@ input at that position (q, k, v read LayerNorm 1 of the stream, o the heads' mix
 the GELU of fc, the tied embedding the final LayerNorm) from input unit i to output unit j; into the
 embedding, only into the rows of the wall's top words, which the wall rays then light.
 
-Attention is light crossing between lanes in the zone between the V and O slabs: for each head h and each key
-position s <= the focused query t, a beam from lane s (the rail, at V's depth) to lane t at the height of head
-h's rows, brighter and wider the larger the attention weight p[l, h, t, s]: intensity sqrt(p), not rescaled per
-row, so that a head spread evenly over 8 words (1/8 each) still shows at a third, and one sure of a word at
-full light. Keys after t (the future) get no beam.
+Attention is light crossing between lanes in the zone between the V and O slabs, laid out as the attention
+pattern itself: keys across (the lanes), queries along the light. For each head h, each query position q and
+each key s <= q, a beam from lane s (the rail, at V's depth) to lane q at q's own depth in the zone (the last
+query's at the mixture's depth, and up at the height of head h's rows), brighter and wider the larger the
+attention weight p[l, h, q, s]: intensity sqrt(p), not rescaled per row, so that a head spread evenly over 8
+words (1/8 each) still shows at a third; the queries not focused at FAINT of that. The causal mask is drawn: at
+each query's depth a grey gate closes each lane after it (its future) across the rail, so that the zone shows
+the pattern's lower triangle lit and its upper one gated.
 
 A segment's stage is its rank along the light (0 the entry, r for the slab r-th from the front, the wall last),
 so that the light is revealed front to back.
@@ -30,7 +33,11 @@ from cube_viz.scene.lattice import Lattice
 from cube_viz.scene.rays import Rays, entry_points, strongest, strongest_into
 from cube_viz.sim.snapshot import Tensors, TransformerTrace
 
-LIGHT, LANE, ATTENTION = 0, 1, 2  # Rays.kind of a segment
+LIGHT, LANE, ATTENTION, MASK = 0, 1, 2, 3  # Rays.kind of a segment
+MIXED = 0.8  # the heads' mixture stands this far from V to O: the attention pattern fills the zone before it
+FAINT = 0.4  # the attention of the positions not focused, as a share of the focused one's light
+MASK_LEVEL = 0.5  # a closed gate's intensity
+GATE = 0.5  # a closed gate's width, as a share of the lanes' spacing
 BAND_SQUEEZE = 0.5  # a slab's width maps into this share of the space between two lanes
 EPS = 1e-6
 STREAM = "blocks.0.attn.q"  # a (d, d) slab: its rows' heights are the stream units'
@@ -73,13 +80,19 @@ def depths(lat: Lattice, block: int) -> dict[str, float]:
     y = {part: lat.slab(f"blocks.{block}.{part}").y for part in ("attn.q", "attn.k", "attn.v", "attn.o", "mlp.fc",
                                                             "mlp.proj")}
     gap = y["attn.k"] - y["attn.q"]
-    return {**y, "ln1": y["attn.q"] - gap / 2, "mixed": (y["attn.v"] + y["attn.o"]) / 2,
+    return {**y, "ln1": y["attn.q"] - gap / 2, "mixed": y["attn.v"] + MIXED * (y["attn.o"] - y["attn.v"]),
             "ln2": (y["attn.o"] + y["mlp.fc"]) / 2, "gelu": (y["mlp.fc"] + y["mlp.proj"]) / 2}
 
 
 def final_depth(lat: Lattice) -> float:
     """Where ln_f acts: half way from the last MLP out to the embedding."""
     return (lat.slab(f"blocks.{blocks(lat) - 1}.mlp.proj").y + lat.slab("embed").y) / 2
+
+
+def query_depth(y: dict[str, float], query: np.ndarray, lanes: int) -> np.ndarray:
+    """(A,) where query position q's attention arrives: q-th of `lanes` steps from V's depth to the mixture's,
+    so that the zone holds the attention pattern itself, keys across (the lanes), queries along the light."""
+    return y["attn.v"] + (y["mixed"] - y["attn.v"]) * (np.asarray(query) + 1) / lanes
 
 
 def focus(probe: TransformerTrace) -> int:
@@ -158,14 +171,22 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
         v_rows = lat.nodes[lat.index(f"{b}.attn.v")][:, 2]  # (d,)
         heads = probe.attention.shape[1]
         dh = len(v_rows) // heads
+        query, key = np.tril_indices(lat.lanes)  # (A,) every query and each key it may read (key <= query)
+        arrive = query_depth(y, query, lat.lanes)  # (A,) query q's light arrives at its own depth
+        focused = query == t
         for h in range(heads):
-            keys = np.arange(t + 1)
-            w = probe.attention[block, h, t, keys]  # (t+1,)
+            w = probe.attention[block, h, query, key]  # (A,)
             height = float(v_rows[h * dh:(h + 1) * dh].mean())
-            seg = part(np.column_stack([xs[keys], np.full(len(keys), y["attn.v"]), np.zeros(len(keys))]),
-                       np.tile([x, y["mixed"], height], (len(keys), 1)), w, o, keys, np.full(len(keys), t),
-                       ATTENTION, h, intensity=np.sqrt(w))
-            attention.append((seg, np.full(len(keys), block), np.full(len(keys), h), np.full(len(keys), t), keys, w))
+            seg = part(np.column_stack([xs[key], np.full(len(key), y["attn.v"]), np.zeros(len(key))]),
+                       np.column_stack([xs[query], arrive, np.where(focused, height, 0.0)]), w, o, key, query,
+                       ATTENTION, h, intensity=np.sqrt(w) * np.where(focused, 1.0, FAINT))
+            attention.append((seg, np.full(len(key), block), np.full(len(key), h), query, key, w))
+        shut_query, shut_key = np.triu_indices(lat.lanes, 1)  # (M,) the keys after each query: its future
+        half = GATE * ((xs[1] - xs[0]) if lat.lanes > 1 else 0.0) / 2
+        at_query = query_depth(y, shut_query, lat.lanes)
+        part(np.column_stack([xs[shut_key] - half, at_query, np.zeros(len(shut_key))]),
+             np.column_stack([xs[shut_key] + half, at_query, np.zeros(len(shut_key))]),
+             np.zeros(len(shut_key)), o, shut_key, shut_query, MASK, intensity=np.full(len(shut_key), MASK_LEVEL))
         beams(f"{b}.attn.o", probe.mixed[block, t], at(y["mixed"]), at(y["attn.o"]))
         beams(f"{b}.mlp.fc", probe.ln2[block, t], at(y["ln2"]), lane_nodes(lat, f"{b}.mlp.fc", x, y["mlp.fc"]))
         beams(f"{b}.mlp.proj", probe.post[1 + block][t], lane_nodes(lat, f"{b}.mlp.fc", x, y["gelu"]),
@@ -189,8 +210,9 @@ def lane_ray_count(lat: Lattice, per_layer: int, to_wall: int, n_words: int) -> 
     d = heads = lat.slab("pos").cols
     n_blocks = blocks(lat)
     slabs = sum(min(per_layer, s.rows * s.cols) for s in lat.slabs if s.name != "pos")
-    return min(per_layer, d) + lat.lanes * (n_blocks + 2) + slabs + n_blocks * heads * lat.lanes + min(to_wall,
-                                                                                                     n_words)
+    pattern = lat.lanes * (lat.lanes + 1) // 2  # (query, key <= query) pairs
+    return (min(per_layer, d) + lat.lanes * (n_blocks + 2) + slabs + n_blocks * (heads + 1) * pattern
+            + min(to_wall, n_words))
 
 
 def lane_gel(lat: Lattice, probe: TransformerTrace | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -11,7 +11,8 @@ to fill as much (its pitch up to MAX_PITCH, its plates as much larger). The slab
 as far from each other as the first from the front face and the last from the wall.
 
 The transformer's slabs stand in the order its light passes them (scene.lanes draws the light): its positions,
-then per block q, k, v, o, the MLP's fc and proj, and last its tied embedding, which reads the wall's logits
+then per block q, k, v, o (ATTENTION_GAPS after v: the zone where attention crosses between the lanes), the MLP's
+fc and proj, and last its tied embedding, which reads the wall's logits
 back (its slab's rows are the wall's words). The arrays keep model order (knock-outs count in it), so a slab's
 index is not its rank in depth. LayerNorm's gains and biases (1-D, d) are plates too, with the biases: two
 columns at the left edge of their gel, half way from the slab before it to the slab after, at the heights of
@@ -29,6 +30,7 @@ from cube_viz.sim.snapshot import Layout
 
 FILL = 0.9  # share of the cube's cross-section a slab spans
 MAX_PITCH = 16.0  # how far a small slab may be spaced out to fill it (its plates as much larger)
+ATTENTION_GAPS = 4  # the transformer's V and O stand this many gaps apart: attention's pattern lies between
 
 
 @dataclass(frozen=True)
@@ -186,17 +188,19 @@ def build_lattice(layout: Layout) -> Lattice:
         offset += math.prod(shape)
     names = slab_names(layout)
     transformer = is_transformer(layout)
-    depth_rank = {n: i for i, n in enumerate(light_order(names, transformer))}
+    order = light_order(names, transformer)
     grids = [fold(*shapes[f"{n}.weight"]) for n in names]
     largest = max(extent(x, z) for x, z in grids)
     half = largest / (2 * FILL)  # the cube's half size
-    gap = 2 * half / (len(names) + 1)  # slabs at even depths between the front face and the wall
+    space = np.array([ATTENTION_GAPS if n.endswith("attn.o") else 1 for n in order])  # gaps before each slab
+    gap = 2 * half / (space.sum() + 1)  # slabs at even depths between the front face and the wall
+    depth = dict(zip(order, -half + gap * np.cumsum(space), strict=True))
     pos, layer, row, col, pidx, pitches = [], [], [], [], [], []
     bpos, blayer, brow, bpidx, bpitches = [], [], [], [], []
     slabs, nodes, n_w, n_b = [], [], 0, 0
     for li, (name, (x, z)) in enumerate(zip(names, grids, strict=True)):
         rows, cols = shapes[f"{name}.weight"]
-        y = float(-half + (depth_rank[name] + 1) * gap)
+        y = float(depth[name])
         pitch = min(MAX_PITCH, largest / extent(x, z))
         pos.append(np.stack([x * pitch, np.full_like(x, y), z * pitch], axis=1))
         pitches.append(np.full(rows * cols, pitch))

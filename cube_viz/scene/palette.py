@@ -17,6 +17,7 @@ LANE = np.array([200, 205, 225], np.float32)  # pale: a transformer's residual s
 HEADS = np.array([[240, 80, 240], [170, 250, 70], [255, 150, 200], [150, 130, 255]], np.float32)  # attention
 # heads: magenta, lime, pink, lavender (hues no other light of the picture has), repeating after four
 ATTENTION_FLOOR = 0.45  # an attention beam's brightness at weight 0
+MASK = np.array([170, 172, 190], np.float32)  # grey: a lane closed to a query (the causal mask)
 WORD = np.array([255, 244, 214], np.float32)  # warm white
 TOP_WORD = np.array([255, 200, 40], np.float32)  # gold
 TARGET_WORD = np.array([90, 235, 120], np.float32)  # green
@@ -37,12 +38,13 @@ def diverging(t: np.ndarray, limit: float) -> np.ndarray:
 def light(contribution: np.ndarray, intensity: np.ndarray, kind: np.ndarray, head: np.ndarray,
           floor: float = 0.12) -> np.ndarray:
     """(S, 3) uint8 of every light segment (scene.lanes' kinds): a beam warm or cool by its sign, a lane pale,
-    an attention beam in its head's hue; each at brightness floor + (1 - floor) * intensity (an attention
-    beam's floor ATTENTION_FLOOR)."""
+    an attention beam in its head's hue, the causal mask's gates grey; each at brightness floor + (1 - floor) *
+    intensity (an attention beam's floor ATTENTION_FLOOR)."""
     base = np.where((contribution >= 0)[:, None], RAY_POSITIVE, RAY_NEGATIVE)
     base = np.where((kind == 1)[:, None], LANE, base)
     attention = kind == 2
     base = np.where(attention[:, None], HEADS[np.maximum(head, 0) % len(HEADS)], base)
+    base = np.where((kind == 3)[:, None], MASK, base)
     low = np.where(attention, ATTENTION_FLOOR, floor)  # a faint head keeps its hue: dimmed, lime turned olive
     return (base * (low + (1 - low) * intensity)[:, None]).astype(np.uint8)
 

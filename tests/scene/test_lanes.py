@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cube_viz.config import TrainConfig
-from cube_viz.scene.lanes import ATTENTION, LANE, LIGHT, depth_ranks, lane_x
+from cube_viz.scene.lanes import ATTENTION, FAINT, LANE, LIGHT, MASK, depth_ranks, lane_x
 from tests.conftest import SMALL_TRANSFORMER, trained_scene
 from tests.sim.test_transformer import numpy_state, reference
 
@@ -78,20 +78,39 @@ def test_the_drawn_beams_are_each_slabs_strongest_contributions_at_the_last_posi
         assert np.sort(np.abs(contrib).ravel())[-spec.rays_per_layer - 1] <= weakest_drawn * (1 + 1e-4)
 
 
-def test_attention_crosses_from_every_earlier_lane_into_the_last_brighter_the_larger_its_weight(scene):
+def test_attention_crosses_from_every_earlier_lane_into_each_later_one_brighter_the_larger_its_weight(scene):
     _, spec, frame, _, ref = scene
     a, r = frame.attention, frame.rays
     xs = lane_x(spec.lattice)
-    assert len(a.segment) == L * H * T  # the last query reads every key
-    assert np.all(r.kind[a.segment] == ATTENTION) and np.all(a.key <= a.query) and np.all(a.query == T - 1)
+    assert len(a.segment) == L * H * T * (T + 1) // 2  # every query reads every key up to itself, no later one
+    assert np.all(r.kind[a.segment] == ATTENTION) and np.all(a.key <= a.query)
     np.testing.assert_allclose(a.weight, ref["attention"][a.layer, a.head, a.query, a.key], rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(r.intensity[a.segment], np.sqrt(a.weight), rtol=1e-6)
+    focused = a.query == T - 1  # the last word's, in full; the others faint
+    np.testing.assert_allclose(r.intensity[a.segment], np.sqrt(a.weight) * np.where(focused, 1, FAINT), rtol=1e-6)
     np.testing.assert_allclose(r.starts[a.segment, 0], xs[a.key])  # from the key's lane
     np.testing.assert_allclose(r.ends[a.segment, 0], xs[a.query])  # into the query's
-    for layer in range(L):
+    depth = r.ends[a.segment, 1]
+    for layer in range(L):  # queries along the light: a later query's light arrives deeper in the zone
+        row = a.layer == layer
+        assert np.all(np.diff([depth[row & (a.query == q)].mean() for q in range(T)]) > 0)
         for head in range(H):
-            row = (a.layer == layer) & (a.head == head)
-            assert a.weight[row].sum() == pytest.approx(1, abs=1e-5)
+            for q in range(T):
+                pattern = row & (a.head == head) & (a.query == q)
+                assert a.weight[pattern].sum() == pytest.approx(1, abs=1e-5)
+
+
+def test_the_causal_mask_is_drawn_a_gate_on_each_future_lane_of_each_query(scene):
+    _, spec, frame, _, _ = scene
+    r = frame.rays
+    xs = lane_x(spec.lattice)
+    gates = r.kind == MASK
+    assert gates.sum() == L * T * (T - 1) // 2  # per block, the pattern's upper triangle
+    query, key = r.target[gates], r.source[gates]
+    assert np.all(key > query)  # only the future is closed
+    np.testing.assert_allclose((r.starts[gates, 0] + r.ends[gates, 0]) / 2, xs[key], atol=1e-4)  # across its lane
+    for q in range(T - 1):  # at the depth where the query's attention arrives
+        arrive = set(np.round(r.ends[(r.kind == ATTENTION) & (r.target == q), 1], 4))
+        assert set(np.round(r.starts[gates & (r.target == q), 1], 4)) == arrive and len(arrive) == L
 
 
 def test_each_word_has_a_lane_as_bright_as_its_streams_norm(scene):
@@ -119,7 +138,8 @@ def test_the_exported_attention_block_is_attention_of_the_prompt(scene, tmp_path
     c = {k: block.cell_data[k] for k in ("layer", "head", "query", "key", "weight")}
     np.testing.assert_allclose(c["weight"], expected[c["layer"], c["head"], c["query"], c["key"]], rtol=1e-5,
                                atol=1e-7)
-    assert block.n_cells == L * H * T and np.array_equal(block.point_data["weight"], np.repeat(c["weight"], 2))
+    assert block.n_cells == L * H * T * (T + 1) // 2
+    assert np.array_equal(block.point_data["weight"], np.repeat(c["weight"], 2))
 
 
 def test_attention_beams_draw_in_their_heads_hue(scene):
