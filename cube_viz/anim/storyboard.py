@@ -11,6 +11,7 @@
     cycle_seconds = 6                  # lecture only: seconds per step's cycle (default 4)
     exaggeration = 3                   # lecture only: turns overshoot x3 and settle on the true weight
     weight_decay = 0.01                # optional: change the live run's weight decay (or lr) from this shot on
+    prompt = "the boy reads the long"  # optional: the prompt traced from this shot on (not with --from-run)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cube_viz.scene.lattice import Lattice
 
 TRAINING = ("pause", "lecture", "training")
 FIELDS = {"duration", "camera", "caption", "highlight", "training", "steps_per_second", "cycle_seconds",
-          "exaggeration", "lr", "weight_decay"}
+          "exaggeration", "lr", "weight_decay", "prompt"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Shot:
     exaggeration: float = 1.0
     lr: float | None = None
     weight_decay: float | None = None
+    prompt: str | None = None  # traced from this shot on (None: the one before)
 
 
 class StoryboardError(UserError):
@@ -101,7 +103,7 @@ def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
     training = raw.get("training", "pause")
     if training not in TRAINING:
         raise StoryboardError(f"{where}: field 'training' must be one of {', '.join(TRAINING)}, got {training!r}")
-    for text_field in ("caption", "highlight"):
+    for text_field in ("caption", "highlight", "prompt"):
         if text_field in raw and not isinstance(raw[text_field], str):
             raise StoryboardError(f"{where}: field {text_field!r} must be a text")
     highlight = raw.get("highlight")
@@ -112,7 +114,7 @@ def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
                 caption=raw.get("caption"), highlight=highlight, training=training,
                 steps_per_second=number("steps_per_second", 60.0), cycle_seconds=number("cycle_seconds", CYCLE_SECONDS),
                 exaggeration=number("exaggeration", 1.0), lr=number("lr", None, optional=True),
-                weight_decay=number("weight_decay", None, positive=False, optional=True))
+                weight_decay=number("weight_decay", None, positive=False, optional=True), prompt=raw.get("prompt"))
 
 
 def check_highlight(value: str, where: str, layers: Layers | None) -> None:

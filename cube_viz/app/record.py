@@ -97,6 +97,8 @@ def check_record_args(args: argparse.Namespace, overrides: dict[str, Any]) -> Re
         raise UserError(f"--from-run not found: {args.from_run}")
     if args.storyboard:
         shots = load_storyboard(args.storyboard)
+        if args.from_run and any(s.prompt for s in shots):
+            raise UserError("a storyboard's prompt needs the model itself: it cannot be used with --from-run")
     else:
         steps = overrides.get("steps", 2000 if not args.checkpoint else 200)
         if args.from_run and "steps" not in overrides:  # a replay lasts as long as its recording
@@ -177,6 +179,11 @@ class Source:
         with self.trainer.knocked_out(index):
             return self.trainer.snapshot()
 
+    def set_prompt(self, prompt: str) -> None:
+        """Trace `prompt` from now on: the current model, seen through it."""
+        self.trainer.set_probe(prompt)
+        self.current = self.trainer.snapshot()
+
     def set_hyperparameters(self, lr, weight_decay) -> None:
         if self.trainer is not None and (lr is not None or weight_decay is not None):
             self.trainer.set_hyperparameters(lr=lr, weight_decay=weight_decay)
@@ -202,6 +209,9 @@ def frames_of(request: RecordRequest, director: Director, source: Source, knocke
     steps_due, t0 = 0.0, 0.0
     for shot in request.shots:
         source.set_hyperparameters(shot.lr, shot.weight_decay)
+        if shot.prompt is not None:
+            source.set_prompt(shot.prompt)
+            show(t0)
         n = max(1, round(shot.duration * fps))
         cycle_frames = max(2, round(shot.cycle_seconds * fps))
         director.direct(shot.caption, shot.highlight, shot.exaggeration, cycle_seconds=cycle_frames / fps)
@@ -242,6 +252,8 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         spec = CubeSpec.build(run[0].params, run.vocab, args.rays)
     else:
         trainer = make_trainer(overrides, args.checkpoint)
+        for prompt in {s.prompt for s in request.shots if s.prompt is not None}:
+            trainer.check_prompt(prompt)  # a prompt with no known word: refused before any training
         source = Source(trainer=trainer)
         spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, args.rays)
     director = Director(spec)

@@ -139,6 +139,10 @@ class Trainer:
             raise UserError(f"prompt {prompt!r} has no word the model knows")
         return prompt, ids, None
 
+    def check_prompt(self, prompt: str) -> None:
+        """UserError if the prompt has no known word (nothing changes)."""
+        self._probe(prompt)
+
     def set_probe(self, prompt: str) -> None:
         """Trace this prompt from now on (UserError if it has no known word; the old probe stays then)."""
         self.probe_prompt, self.probe_ids, self.probe_target = self._probe(prompt)

@@ -201,3 +201,40 @@ def test_a_file_that_is_not_a_recording_is_one_line_also_under_python_O(tmp_path
     assert done.returncode == 2 and len(err.splitlines()) == 1, err
     assert str(bad) in err and "'some other tool 3'" in err and "'cube-viz run 1'" in err, err
     assert not (tmp_path / "m.mp4").exists()
+
+
+def test_a_shot_traces_its_own_prompt_from_then_on(tmp_path):
+    """A storyboard's `prompt` is what the frames trace from its shot on: the HUD's context, the wall."""
+    from cube_viz.anim.director import Director
+    from cube_viz.app.record import Source, check_record_args, frames_of
+    from cube_viz.app.train import make_trainer
+    from cube_viz.cli import build_parser, config_overrides
+    from cube_viz.scene.frame import CubeSpec
+
+    board = tmp_path / "b.toml"
+    board.write_text('[[shot]]\nduration = 0.3\n[[shot]]\nduration = 0.3\nprompt = "the boy reads the long"\n')
+    args = build_parser().parse_args(["record", str(tmp_path / "m.mp4"), "--storyboard", str(board), "--fps", "10",
+                                      *FAST])
+    overrides = config_overrides(args)
+    trainer = make_trainer(overrides)
+    first = trainer.probe_prompt
+    spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+    prompts = [frame.prompt for frame, _ in frames_of(check_record_args(args, overrides), Director(spec),
+                                                       Source(trainer=trainer))]
+    assert prompts == [first] * 3 + ["the boy reads the long"] * 3
+
+
+@pytest.mark.parametrize("source", ["--from-run", "model"])
+def test_a_storyboard_prompt_is_refused_in_one_line_where_it_cannot_be_traced(tmp_path, run_cli, source):
+    run = tmp_path / "run.npz"
+    board = tmp_path / "b.toml"
+    if source == "--from-run":
+        assert run_cli("train", *FAST, "--steps", "3", "--record", run)[0] == 0
+        board.write_text('[[shot]]\nduration = 1\nprompt = "the boy"\n')
+        extra, message = ["--from-run", run], "cannot be used with --from-run"
+    else:
+        board.write_text('[[shot]]\nduration = 1\nprompt = "qqq zzz"\n')
+        extra, message = [], "qqq"
+    code, _, err = run_cli("record", tmp_path / "m.mp4", "--storyboard", board, *extra, *FAST)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert "training" not in err and not (tmp_path / "m.mp4").exists()
