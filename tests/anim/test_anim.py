@@ -243,3 +243,19 @@ def test_a_step_cycle_builds_its_frames_once_not_per_frame(step, monkeypatch):
         np.testing.assert_array_equal(frame.reflectors.theta, one_off.reflectors.theta)
         np.testing.assert_array_equal(frame.biases.theta, one_off.biases.theta)
         np.testing.assert_array_equal(frame.motion.biases.glint, one_off.motion.biases.glint)
+
+
+def test_shipped_attention_lecture_is_valid_for_the_transformer_and_traces_the_verb_prompt():
+    from pathlib import Path
+
+    from cube_viz.scene.lattice import build_lattice
+    from cube_viz.sim.transformer import build_transformer
+
+    model = build_transformer(256, 8, 32, 2, 2, seed=0)  # the default transformer's shape
+    lat = build_lattice(tuple((n, tuple(p.shape)) for n, p in model.named_parameters()))
+    shots = load_storyboard(Path(__file__).parents[2] / "assets/storyboards/attention.toml",
+                            {s.name: (s.rows, s.cols) for s in lat.slabs})
+    assert shots[0].prompt == "the boy reads the long" and 60 <= sum(s.duration for s in shots) <= 120
+    with pytest.raises(StoryboardError, match=r"blocks\.0\.attn\.q"):  # its highlights are the transformer's slabs
+        load_storyboard(Path(__file__).parents[2] / "assets/storyboards/attention.toml",
+                        ("embed", "hidden.0", "out"))
