@@ -19,6 +19,7 @@ KEYS = (
     ("End", "back to live after scrubbing history"),
     ("S / M", "screenshot / start-stop a movie"),
     ("F11", "present: full screen, the cube alone (F11 or Esc: back)"),
+    ("A", "the transformer: knock out the next attention head (after the last: none)"),
     ("H / F1", "this help"),
     ("click", "a plate or a word to inspect it"),
     ("double click", "a plate: fly to its slab's close-up (1-4: back to the whole cube)"),

@@ -29,7 +29,17 @@ from cube_viz.scene.camera import PRESETS, preset
 from cube_viz.scene.elements import TOGGLES
 from cube_viz.scene.frame import CubeSpec, Frame
 from cube_viz.scene.rays import PER_LAYER
-from cube_viz.sim.protocol import KnockOut, Pause, Play, Reset, SetHyperparameters, SetPrompt, SetSpeed, Step
+from cube_viz.sim.protocol import (
+    KnockOut,
+    Pause,
+    Play,
+    Reset,
+    SetHyperparameters,
+    SetPrompt,
+    SetSpeed,
+    SilenceHead,
+    Step,
+)
 
 TICK_MS = 33
 MIN_TEXT_SCALE = 0.6  # the HUD at 17 px, the legend at 13 px
@@ -85,12 +95,13 @@ class CubeWindow(QtWidgets.QMainWindow):
             "Space": self.toggle_play, "N": self.single_step, "+ =": lambda: self._nudge_speed(10),
             "-": lambda: self._nudge_speed(-10), "R": self.reset, "End": self.go_live,
             "S": lambda: self.save_screenshot(), "M": self.toggle_movie, "H F1": self.toggle_help,
-            "F11": self.toggle_presenting, **cameras,
+            "F11": self.toggle_presenting, "A": self.next_head_out, **cameras,
             **{e.key: (lambda n=e.name: self.panel.toggles[n].toggle()) for e in TOGGLES}})
         self._help = help_overlay(self)
         self.plotter.ren_win.AddObserver("EndEvent", self._place_help)  # where the overlays' layout left room
         self._pick_from = None
         self.flight: Flight | None = None  # the camera flying to a slab's close-up (double click)
+        self.head_out: tuple[int, int] | None = None  # the transformer's head knocked out (A), counted from 0
         self.plotter.iren.add_observer("LeftButtonPressEvent", self._on_press)
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", self._on_release)
         self.plotter.iren.add_observer("ConfigureEvent", self._on_resize)  # the view was resized
@@ -131,6 +142,18 @@ class CubeWindow(QtWidgets.QMainWindow):
         self.panel.knockout_label.setText(f"knock out reflectors: {percent}%" if percent else
                                           "knock out reflectors: none")
         self.worker.send(KnockOut(percent / 100))
+        self.panel.play_button.setText("Play")
+
+    def next_head_out(self) -> None:
+        """The transformer with its next attention head knocked out (layer by layer, head by head), after the last
+        every head back; the MLP has none."""
+        info = self.worker.info
+        if not info.heads:
+            return
+        heads = [(layer, head) for layer in range(info.layers) for head in range(info.heads)]
+        at = heads.index(self.head_out) + 1 if self.head_out in heads else 0
+        self.head_out = heads[at] if at < len(heads) else None
+        self.worker.send(SilenceHead(*(self.head_out or (-1, -1))))
         self.panel.play_button.setText("Play")
 
     def ask(self) -> None:
@@ -236,8 +259,10 @@ class CubeWindow(QtWidgets.QMainWindow):
         if published is not None:
             self.published = published
             panel.play_button.setText("Pause" if self.worker.playing else "Play")  # it pauses itself on divergence
-            if published.knocked is None and panel.knockout.value() and published.commands == self.worker.sent:
-                panel.knockout_ended()  # a step, prompt or reset showed the intact model
+            if published.knocked is None and published.commands == self.worker.sent:
+                self.head_out = None  # a step, prompt or reset showed the intact model
+                if panel.knockout.value():
+                    panel.knockout_ended()
             if published.message:
                 panel.status.setText(published.message)
             director = self.director

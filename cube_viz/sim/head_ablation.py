@@ -13,12 +13,15 @@ As in sim.ablation, every measurement runs on a damaged copy of the parameters: 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
 
 from cube_viz.sim.ablation import Ablator, Damage
+from cube_viz.sim.snapshot import Layout
 from cube_viz.sim.trainer import Trainer
 from cube_viz.sim.transformer import TinyTransformer
 
@@ -65,6 +68,19 @@ def heads_knocked_out(params: dict[str, torch.Tensor], heads: int,
         dh = out[name].shape[1] // heads
         out[name][:, head * dh:(head + 1) * dh] = 0.0
     return out
+
+
+def head_columns(layout: Layout, layer: int, head: int, heads: int) -> np.ndarray:
+    """(d * dh,) int64 the params.flat indices of head `head`'s columns of blocks.{layer}.attn.o.weight (row-major)."""
+    name = f"blocks.{layer}.attn.o.weight"
+    shapes = dict(layout)
+    if name not in shapes or not 0 <= head < heads:
+        raise IndexError(f"no head {head} in layer {layer}")
+    start = sum(math.prod(shape) for n, shape in layout[:[n for n, _ in layout].index(name)])
+    rows, cols = shapes[name]
+    dh = cols // heads
+    r, c = np.meshgrid(np.arange(rows), np.arange(head * dh, (head + 1) * dh), indexing="ij")
+    return (start + r * cols + c).ravel().astype(np.int64)
 
 
 def run_head_ablation(trainer: Trainer, progress: Callable[[Iterator], Iterator] = iter) -> HeadReport:

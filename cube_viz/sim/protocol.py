@@ -56,6 +56,15 @@ class KnockOut:
 
 
 @dataclass(frozen=True)
+class SilenceHead:
+    """Show the transformer with this attention head knocked out (its columns of attn.o at 0; layer < 0: every
+    head restored); the model stays intact. Counted from 0, as in blocks.{layer}."""
+
+    layer: int
+    head: int
+
+
+@dataclass(frozen=True)
 class Reset:
     """The run from its start: the seed's initial weights, or the checkpoint's."""
 
@@ -65,7 +74,7 @@ class Stop:
     """End the session (writing the checkpoint asked for)."""
 
 
-Command = Play | Pause | Step | SetSpeed | SetHyperparameters | SetPrompt | KnockOut | Reset | Stop
+Command = Play | Pause | Step | SetSpeed | SetHyperparameters | SetPrompt | KnockOut | SilenceHead | Reset | Stop
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,8 @@ class RunInfo:
     lr: float
     weight_decay: float
     batches_per_epoch: int
+    layers: int = 0  # the transformer's blocks and heads per block (0: the MLP has none)
+    heads: int = 0
 
 
 @dataclass(frozen=True)

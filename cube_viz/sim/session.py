@@ -17,6 +17,7 @@ from cube_viz.config import TrainConfig
 from cube_viz.errors import Diverged, UserError
 from cube_viz.sim.ablation import fraction_mask
 from cube_viz.sim.checkpoint import resume_trainer, save_checkpoint
+from cube_viz.sim.head_ablation import head_columns
 from cube_viz.sim.protocol import (
     HISTORY_TAIL,
     Command,
@@ -29,6 +30,7 @@ from cube_viz.sim.protocol import (
     SetHyperparameters,
     SetPrompt,
     SetSpeed,
+    SilenceHead,
     Step,
     Stop,
 )
@@ -64,8 +66,11 @@ class TrainingSession:
     @property
     def info(self) -> RunInfo:
         group = self.trainer.optimizer.param_groups[0]
+        c = self.trainer.config
+        transformer = c.model == "transformer"
         return RunInfo(self.trainer.initial_parameters(), self.trainer.dataset.vocab.words, float(group["lr"]),
-                       float(group["weight_decay"]), self.trainer.batches_per_epoch)
+                       float(group["weight_decay"]), self.trainer.batches_per_epoch,
+                       c.layers if transformer else 0, c.heads if transformer else 0)
 
     def publish(self, snapshot: Snapshot, before: Snapshot | None = None, message: str | None = None,
                 knocked: np.ndarray | None = None) -> None:
@@ -104,6 +109,9 @@ class TrainingSession:
             case KnockOut(fraction):
                 self.playing = False
                 self._knock_out(float(fraction))
+            case SilenceHead(layer, head):
+                self.playing = False
+                self._silence_head(int(layer), int(head))
             case Reset():
                 self.trainer = self._make()
                 self.publish(self.trainer.snapshot(), message="model re-initialised")
@@ -119,6 +127,16 @@ class TrainingSession:
             damaged = self.trainer.snapshot()
         self.publish(damaged, message=f"knocked out {int(knocked.sum())} reflectors ({fraction:.0%})",
                      knocked=knocked)
+
+    def _silence_head(self, layer: int, head: int) -> None:
+        if layer < 0:
+            self.publish(self.trainer.snapshot(), message="every head restored")
+            return
+        flat = head_columns(self.trainer.layout, layer, head, self.trainer.config.heads)  # (d * dh,) in params.flat
+        with self.trainer.knocked_out(flat):
+            damaged = self.trainer.snapshot()
+        self.publish(damaged, message=f"head {head + 1} of attention {layer + 1} knocked out (its columns of O at 0)",
+                     knocked=np.isin(weight_indices(self.trainer.layout), flat))
 
     def _train(self, published: Callable[[Snapshot], None], capture: bool = True) -> bool:
         """One step; its snapshot (if captured) to `published`. False when it diverged (paused, said why)."""

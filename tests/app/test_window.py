@@ -505,3 +505,33 @@ def test_ctrl_c_in_the_terminal_closes_the_window_and_keeps_the_run(tmp_path):
     out, err = app.communicate(timeout=60)
     assert app.returncode == 0 and "Traceback" not in err, err[-1000:]
     assert torch.load(ckpt, weights_only=True)["step"] > 0 and "checkpoint:" in out
+
+
+def test_a_cycles_the_transformers_heads_out_and_back(qtbot):
+    """A: head 1 of attention 1 knocked out (its columns of O drawn dark, at 0), then the next, ..., then none;
+    the MLP has no heads and A does nothing there."""
+    from tests.conftest import SMALL_TRANSFORMER
+
+    worker = TrainingWorker(dict(SMALL_TRANSFORMER), steps_per_second=50, playing=False)
+    win = CubeWindow(worker, AppOptions(size=(900, 600)))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        qtbot.waitUntil(lambda: win.frame is not None, timeout=10000)
+        lat = win.spec.lattice
+        o = lat.slab("blocks.0.attn.o")
+        dh = o.cols // SMALL_TRANSFORMER["heads"]
+        for head in range(SMALL_TRANSFORMER["layers"] * SMALL_TRANSFORMER["heads"]):
+            press(win, "A")
+            qtbot.waitUntil(lambda h=head: win.frame.knocked is not None and win.head_out == divmod(h, 2), timeout=5000)
+            slab = lat.slab(f"blocks.{head // 2}.attn.o")
+            knocked = np.zeros(len(lat.layer), bool)
+            cols = lat.col[slab.weights]
+            knocked[slab.weights] = (cols >= (head % 2) * dh) & (cols < (head % 2 + 1) * dh)
+            qtbot.waitUntil(lambda k=knocked: np.array_equal(win.frame.knocked, k), timeout=5000)
+            assert np.all(win.frame.reflectors.weight[knocked] == 0)
+        press(win, "A")
+        qtbot.waitUntil(lambda: win.frame.knocked is None and win.head_out is None, timeout=5000)
+    finally:
+        win.close()

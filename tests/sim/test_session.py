@@ -133,3 +133,33 @@ def test_scrubbing_what_the_session_published_shows_that_steps_weights():
     assert frame.step == 2 and frame.banner.startswith("HISTORY")
     np.testing.assert_array_equal(frame.reflectors.weight, states[1][lat.param_index])
     np.testing.assert_array_equal(frame.biases.weight, states[1][lat.bias_param_index])
+
+
+def test_a_silenced_head_shows_the_transformer_without_it_and_leaves_it_intact():
+    """The probe's wall with head (1, 1) knocked out is the independent float64 transformer's with that head's
+    columns of o at 0; the dark plates are exactly those columns; the model itself is unchanged."""
+    from cube_viz.sim.protocol import SilenceHead
+    from tests.conftest import SMALL_TRANSFORMER
+    from tests.sim.test_transformer import numpy_state, reference
+
+    published = []
+    session = TrainingSession(dict(SMALL_TRANSFORMER), None, published.append, playing=False)
+    info = session.info
+    assert (info.layers, info.heads) == (SMALL_TRANSFORMER["layers"], SMALL_TRANSFORMER["heads"])
+    for _ in range(20):
+        session.handle(Step())
+    intact = numpy_state(session.trainer.model)
+    session.handle(SilenceHead(1, 1))
+    p = published[-1]
+    damaged = {k: v.copy() for k, v in intact.items()}
+    dh = SMALL_TRANSFORMER["d_model"] // SMALL_TRANSFORMER["heads"]
+    damaged["blocks.1.attn.o.weight"][:, dh:2 * dh] = 0.0
+    ref = reference(damaged, p.snapshot.probe.context_ids, SMALL_TRANSFORMER["layers"], SMALL_TRANSFORMER["heads"])
+    np.testing.assert_allclose(p.snapshot.probe.probs, ref["probs"], rtol=1e-4, atol=1e-7)
+    assert not np.allclose(p.snapshot.probe.probs, reference(intact, p.snapshot.probe.context_ids, 2, 2)["probs"],
+                           atol=1e-4)  # the head mattered to this wall
+    np.testing.assert_array_equal(p.snapshot.params.flat, flat({k: v.astype(np.float32) for k, v in damaged.items()}))
+    assert p.knocked.sum() == SMALL_TRANSFORMER["d_model"] * dh and "head 2 of attention 2" in p.message
+    np.testing.assert_array_equal(flat(state(session)), flat({k: v.astype(np.float32) for k, v in intact.items()}))
+    session.handle(SilenceHead(-1, -1))
+    assert published[-1].knocked is None and published[-1].message == "every head restored"
