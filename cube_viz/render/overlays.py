@@ -21,7 +21,8 @@ from cube_viz.scene.overlay_layout import Overlay, Placed, layout, wrappings
 variants_of = lru_cache(maxsize=256)(wrappings)  # (text, widths, indent) -> the text and its wrappings
 
 GAP = 0.02  # of the view's height: between two overlays, and between one and the frame's edge (title-safe)
-CHART = (560, 300)  # the loss chart's size in pixels at scale 1 in a view 1080 high
+CHART = (420, 340)  # the loss chart's size in pixels at scale 1 in a view 1080 high, its key above the plot: as
+# wide as the gutter beside the cube in a 16:9 iso still, where a 560-wide chart (and its text) was shrunk to 0.78
 WIDTHS = {  # the widths (characters) a text may be wrapped to where it does not fit as written
     "hud": (30, 24), "captions": (56, 44, 35, 28, 23, 20), "banner": (24,), "legend": (44, 36, 30, 25)}
 FLOOR = {"hud": 0.6, "help": 1.0, "captions": 0.6, "banner": 0.6, "chart": 0.6, "legend": 0.55}

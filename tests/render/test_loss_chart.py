@@ -1,10 +1,18 @@
-"""The window's loss chart shows the losses it is given, their running mean and the epoch ends."""
+"""The window's loss chart shows the losses it is given, their running mean and the epoch ends, in text a hall
+can read and with its key off the curve."""
+
+from dataclasses import replace
 
 import numpy as np
+import pytest
 import pyvista as pv
 import torch
 
+from cube_viz.config import TrainConfig
 from cube_viz.render.elements.chart import BUCKETS, SMOOTH, LossChart, envelope
+from cube_viz.scene.frame import Losses
+from cube_viz.scene.overlay_layout import meet
+from tests.conftest import SMALL, trained_scene
 
 
 def test_chart_lines_are_the_losses_their_running_mean_and_epoch_ends():
@@ -78,3 +86,82 @@ def test_a_long_line_keeps_every_run_s_lowest_and_highest_loss():
     short_x, short_y = envelope(steps[:2 * BUCKETS], losses[:2 * BUCKETS])
     np.testing.assert_array_equal(short_x, steps[:2 * BUCKETS])  # short lines are drawn whole
     np.testing.assert_array_equal(short_y, losses[:2 * BUCKETS])
+
+
+@pytest.fixture(scope="module")
+def charted():
+    """A small model with the default vocabulary (the wall the overlays keep clear of) and a run's losses."""
+    _, spec, frame = trained_scene(TrainConfig(**SMALL), 20)
+    steps = np.arange(1, 1201)
+    return spec, replace(frame, losses=Losses(steps, 3 * np.exp(-steps / 150) + 2.5, 400))
+
+
+def laid_out(spec, frame, size):
+    """A still's plotter at `size` with every overlay laid out (the chart where the layout put it), and its view."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    plotter = offscreen_plotter(size)
+    view = CubeView(plotter, spec, text_scale=size[1] / 1080)
+    set_camera(plotter, spec.lattice, "iso")
+    view.update(frame)
+    grab(plotter)
+    return plotter, view
+
+
+def runs(rows: np.ndarray) -> list[int]:
+    """The lengths of the runs of True in a (n,) bool array."""
+    edges = np.flatnonzero(np.diff(np.r_[0, rows.astype(int), 0]))
+    return list(edges[1::2] - edges[::2])
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1130, 960)], ids=["1080p", "window"])
+def test_tick_labels_read_from_the_back_of_a_hall(charted, size):
+    """The tick labels' digits, found on screen by painting them in the chart's background colour and seeing
+    which pixels change, are at least 14 px tall in a 1080p still as the layout places the chart (22 points, the
+    legend's size: 15 px), and as tall for its height in the window's view. At 15-point ticks they were
+    9 px in a 1080p still and 8 in the window's view."""
+    from cube_viz.render.view import grab
+
+    plotter, view = laid_out(*charted, size)
+    try:
+        chart = view["chart"].chart.chart
+        shown = grab(plotter).astype(int)
+        for axis in (chart.x_axis, chart.y_axis):
+            axis.GetLabelProperties().SetColor(chart.background_color.float_rgb)
+        plotter.render()
+        changed = np.abs(grab(plotter).astype(int) - shown).max(axis=2) > 60  # (H, W), rows top down
+        changed = changed[::-1]  # rows bottom up, as display y runs
+        (left, bottom), (_, top) = chart.GetPoint1(), chart.GetPoint2()  # the plot's corners
+        below = runs(changed[:bottom, left + 10:].any(axis=1))  # the x axis's labels: one row of digits
+        beside = runs(changed[bottom - 20:top + 20, :left].any(axis=1))  # the y axis's: a run a label
+        x0, x1, _, _ = view["chart"].box()
+        clipped = changed[:, int(x1) - 2:int(x1)].any() or changed[:, int(x0):int(x0) + 2].any()
+    finally:
+        plotter.close()
+    least = 14 * size[1] / 1080
+    assert not clipped, "a tick label runs into the chart's edge"
+    assert len(below) == 1 and below[0] >= least, f"x tick labels {below} px tall, want {least:.1f}"
+    assert len(beside) >= 3 and np.median(beside) >= least, f"y tick labels {beside} px tall, want {least:.1f}"
+
+
+def test_the_key_stands_above_the_plot_not_over_the_curve(charted):
+    """The key (its box painted magenta to find it) lies inside the chart's box and clear of the plot where
+    the losses are drawn; inside the plot (its place before) it hid the curve's start or the epoch marks."""
+    from cube_viz.render.view import grab
+
+    plotter, view = laid_out(*charted, (1920, 1080))
+    try:
+        chart = view["chart"].chart.chart
+        chart.GetLegend().GetBrush().SetColor(255, 0, 255, 255)
+        plotter.render()
+        image = grab(plotter).astype(int)[::-1]  # rows bottom up
+        (left, bottom), (right, top) = chart.GetPoint1(), chart.GetPoint2()
+        x0, x1, y0, y1 = view["chart"].box()
+    finally:
+        plotter.close()
+    ys, xs = np.nonzero((image == (255, 0, 255)).all(axis=2))
+    assert len(xs) > 1000, "the key is not drawn"
+    key = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    assert x0 <= key[0] and key[2] <= x1 and y0 <= key[1] and key[3] <= y1, f"key {key} outside the chart's box"
+    assert not meet(key, (left, bottom, right, top)), f"key {key} over the plot {(left, bottom, right, top)}"

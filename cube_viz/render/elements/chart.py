@@ -1,6 +1,7 @@
 """The loss chart in the window's view: every step's loss, faint; its running mean, bright; a lilac diamond
 at the end of each epoch; a dashed line at the loss of a uniform guess (ln V), where training starts. Light
-text on the dark scene, large enough to read from the back of a hall."""
+text on the dark scene, as large as the legend's (read from the back of a hall), and the key above the plot,
+never over the curve."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import time
 import numpy as np
 import pyvista as pv
 
-from cube_viz.render.elements.base import Element
+from cube_viz.render.elements.base import Element, font_size
+from cube_viz.render.elements.legend import FONT as LEGEND_FONT
 from cube_viz.scene.frame import Frame
 
 SMOOTH = 50  # steps in the running mean
@@ -18,6 +20,12 @@ BUCKETS = 500  # a line keeps the lowest and highest point of each of this many 
 TEXT, GRID = (0.85, 0.88, 0.95), (0.45, 0.5, 0.6, 0.35)
 WIDTHS = {"uniform": 1.5, "raw": 1.0, "mean": 3.0, "cursor": 2.0}  # pixels in a view 1080 high
 DIAMOND = 11.0  # the epoch marks' size, likewise
+# points at scale 1 (a view 1080 high), shrunk with the chart as the layout shrinks every overlay: the tick
+# labels and the key as large as the legend's text (at 15 and 14 the digits were 9 px in a 1080p still)
+FONTS = {"title": LEGEND_FONT, "ticks": LEGEND_FONT, "key": LEGEND_FONT}
+MARGIN = 40.0  # pixels right of the plot (and above it, the key's padding aside): half a 6-digit tick label
+HEADROOM = 0.06  # of the losses' span, below the lowest and above the highest drawn
+KEY_SYMBOL, KEY_PADDING = 40.0, 6.0  # the key's sample of a line (long enough to show dashes), its margin: pixels
 
 
 def running_mean(values: np.ndarray, n: int) -> np.ndarray:
@@ -52,6 +60,8 @@ class LossChart:
             axis.grid_pen.color = GRID
             axis.GetTitleProperties().SetColor(TEXT)
             axis.GetLabelProperties().SetColor(TEXT)
+            # ticks chosen for the room their labels take (VTK's simple ticks ran 22-point labels together)
+            axis.SetTickLabelAlgorithm(axis.TICK_WILKINSON_EXTENDED)
         # the loss of a model that gives every word the same probability: where training starts from
         self.uniform_loss = float(np.log(vocab_size))
         self.uniform = self.chart.line([0, 1], [self.uniform_loss] * 2, color=(0.75, 0.8, 0.9, 0.8), style="--",
@@ -65,9 +75,10 @@ class LossChart:
         self.cursor = self.chart.line([0, 0], [0, 1], color="white")  # the step a scrubbed view shows
         self.cursor.visible = False
         self._span = (0.0, 1.0)  # lowest and highest loss charted
-        legend = self.chart.GetLegend()  # lower left: where a falling loss curve never is
-        legend.SetHorizontalAlignment(legend.LEFT)
-        legend.SetVerticalAlignment(legend.BOTTOM)
+        legend = self.chart.GetLegend()  # above the plot, which shrinks to make room: never over the curve
+        legend.SetInline(False)
+        legend.SetHorizontalAlignment(legend.CENTER)
+        legend.SetVerticalAlignment(legend.TOP)
         legend.GetBrush().SetColor(13, 18, 31, 230)
         legend.GetLabelProperties().SetColor(TEXT)
         self.chart.legend_visible = True
@@ -80,9 +91,13 @@ class LossChart:
             getattr(self, name).line_width = width * text_scale
         self.epochs.marker_size = DIAMOND * text_scale
         for axis in (self.chart.x_axis, self.chart.y_axis):
-            axis.label_size = round(18 * text_scale)
-            axis.tick_label_size = round(15 * text_scale)
-        self.chart.GetLegend().SetLabelSize(round(14 * text_scale))
+            axis.label_size = font_size(FONTS["title"], text_scale)
+            axis.tick_label_size = font_size(FONTS["ticks"], text_scale)
+        legend = self.chart.GetLegend()
+        legend.SetLabelSize(font_size(FONTS["key"], text_scale))
+        legend.SetSymbolWidth(round(KEY_SYMBOL * text_scale))
+        legend.SetPadding(round(KEY_PADDING * text_scale))
+        self.chart.SetHiddenAxisBorder(round(MARGIN * text_scale))
 
     @property
     def visible(self) -> bool:
@@ -115,6 +130,12 @@ class LossChart:
         self.epochs.visible = bool(ends.any())  # hidden, old marks would stretch the axes (after a reset)
         if ends.any():
             self.epochs.update(steps[ends], mean[ends])
+        # the loss axis from the lowest loss to the uniform guess's (or a higher loss), a margin of HEADROOM
+        # either side: ticks chosen for their labels' room fit the data tightly, and the dashed line would
+        # run along the plot's frame
+        low, high = self._span[0], max(self._span[1], self.uniform_loss)
+        margin = HEADROOM * max(high - low, 1e-6)
+        self.chart.y_axis.range = [low - margin, high + margin]
         self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); the window paints instead
 
 
