@@ -175,3 +175,46 @@ def test_captions_wrap_at_spaces_keeping_every_word():
         assert max(len(line) for line in text.splitlines()) <= width
         assert text.split() == caption.split()
     assert wrap("a b", 10) == "a b"
+
+
+def test_the_text_panels_hide_what_lies_behind_them(scene):
+    """Each text panel (HUD, banner, caption, legend) drawn over a black and over a white background, the
+    cube seen from far off (small in the middle: the panels lie over the background alone): its pixels may
+    differ by at most 3% of the background's change (the backdrop lets nothing through), and over white its
+    text stands out from its backdrop at 10:1 or more (WCAG contrast). With 80% backdrops a close-up's
+    plates showed through the legend; over white 20% came through and the legend's text stood at 7.6:1."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import text_box
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+    from tests.render.test_legible import luminance
+
+    spec, frame, caption, _ = scene
+    size = (1280, 720)
+    panels = ("hud", "banner", "captions", "legend")
+    images, boxes = {}, {}
+    for background in ("black", "white"):
+        plotter = offscreen_plotter(size)
+        try:
+            plotter.renderer.GradientBackgroundOff()
+            plotter.set_background(background)
+            view = CubeView(plotter, spec, text_scale=size[1] / 1080)
+            view.update(replace(frame, caption=caption))
+            set_camera(plotter, spec.lattice, "iso")
+            plotter.camera.parallel_scale *= 8
+            images[background] = grab(plotter).astype(int)
+            actors = {"hud": view["hud"].text, "banner": view["hud"].banner, "captions": view["captions"].text,
+                      "legend": view["legend"].text}
+            boxes = {name: text_box(actor, plotter.renderer) for name, actor in actors.items()}
+        finally:
+            plotter.close()
+    assert set(boxes) == set(panels)
+    for name, (left, right, bottom, top) in boxes.items():
+        inside = np.s_[size[1] - int(top) + 1:size[1] - int(bottom) - 1, int(left) + 1:int(right) - 1]
+        black, white = images["black"][inside], images["white"][inside]
+        assert black.size > 1000, f"{name} drew no panel"
+        through = np.abs(white - black).max() / 255
+        assert through <= 0.03, f"{through:.0%} of the background shows through the {name}'s backdrop"
+        lum = np.sort(luminance(white.reshape(-1, 3)))
+        text, ground = lum[-max(1, len(lum) // 50):].mean(), np.median(lum)
+        ratio = (text + 0.05) / (ground + 0.05)
+        assert ratio >= 10, f"the {name}'s text at {ratio:.1f}:1 over its backdrop"

@@ -63,7 +63,7 @@ def test_transparent_png_has_alpha(scene):
     assert img.shape[2] == 4
     alpha = img[..., 3]
     assert alpha.min() == 0 and alpha.max() == 255  # background clear, the cube opaque
-    # where the opaque picture shows the bare background the PNG is clear (but under the legend's 80% backdrop);
+    # where the opaque picture shows the bare background the PNG is clear (but under the text panels);
     # where it shows the cube, opaque (but at anti-aliased edges and faint words)
     from tests.render.imagecheck import background
 

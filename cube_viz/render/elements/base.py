@@ -15,6 +15,8 @@ import vtk
 from cube_viz.scene.frame import CubeSpec, Frame
 
 MARGIN = 0.01  # corner texts' distance from the top and bottom edges (render/overlays.py places them anew)
+BACKDROP = (0.02, 0.03, 0.06)  # the corner texts' panel: opaque, so that no plate shows through it (at 0.8
+# a close-up's bright plates came through as a pattern behind the legend's text, and 20% of any background)
 
 
 class Element:
@@ -91,8 +93,8 @@ def text_box(actor: vtk.vtkTextActor, renderer) -> tuple[float, float, float, fl
 
 def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdrop: bool = False,
                 flush_left: bool = False) -> vtk.vtkTextActor:
-    """Text pinned to a corner of the view ("upper_left", "lower_right", ...); with `backdrop`, on a dark
-    panel, so that it reads where it overlaps the cube; with `flush_left`, its lines start at one left edge
+    """Text pinned to a corner of the view ("upper_left", "lower_right", ...); with `backdrop`, on an opaque
+    dark panel, so that it reads wherever it overlaps the cube; with `flush_left`, its lines start at one left edge
     at a right-hand corner too (wrapped prose).
 
     A plain text actor, not pyvista's corner annotation: an annotation refits its font to the viewport
@@ -108,8 +110,8 @@ def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdro
     prop.SetJustification(vtk.VTK_TEXT_RIGHT if right and not flush_left else vtk.VTK_TEXT_LEFT)
     prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if top else vtk.VTK_TEXT_BOTTOM)
     if backdrop:
-        prop.SetBackgroundColor(0.02, 0.03, 0.06)
-        prop.SetBackgroundOpacity(0.8)
+        prop.SetBackgroundColor(BACKDROP)
+        prop.SetBackgroundOpacity(1.0)
     plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
     return actor
 
