@@ -24,6 +24,8 @@ TARGET_WORD = np.array([90, 235, 120], np.float32)  # green
 SUPPRESS = np.array([120, 90, 255], np.float32)  # violet: the gel dims the light
 AMPLIFY = np.array([120, 255, 160], np.float32)  # green: the gel brightens it
 PASS = np.array([105, 105, 120], np.float32)  # grey: the light passes unchanged
+HIGHLIGHT = np.array([255, 70, 210], np.float32)  # magenta: a storyboard's highlight, a hue nothing else in the
+# picture means (its green was the true word's and the gel's amplifying green; CIELAB distance 3 from the latter)
 
 
 def diverging(t: np.ndarray, limit: float) -> np.ndarray:

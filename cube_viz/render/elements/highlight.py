@@ -1,4 +1,5 @@
-"""A storyboard's highlight: a green box around a layer, the wall, the rays or one reflector."""
+"""A storyboard's highlight: a magenta box around a layer, the wall, the rays or one reflector (magenta: a hue
+nothing else in the picture means; scene.palette)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pyvista as pv
 
 from cube_viz.render.elements.base import Element
+from cube_viz.scene import palette
 from cube_viz.scene.frame import CubeSpec, Frame
 
 WIDTH = 3.0
@@ -36,7 +38,7 @@ class Highlight(Element):
         super().__init__(plotter, spec, built)
         self.mesh = pv.Box(bounds=(-1, 1, -1, 1, -1, 1)).extract_feature_edges()
         self._unit = np.asarray(self.mesh.points).copy()
-        self.add(plotter.add_mesh(self.mesh, color="#7dff9a", lighting=False, name="highlight"))
+        self.add(plotter.add_mesh(self.mesh, color=palette.HIGHLIGHT / 255, lighting=False, name="highlight"))
         self.present(False)
 
     def update(self, frame: Frame) -> None:

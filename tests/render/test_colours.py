@@ -1,0 +1,74 @@
+"""A colour that means something in the picture means one thing: what is drawn to point at a part (a
+storyboard's highlight) takes a hue that nothing else is drawn in."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from cube_viz.config import TrainConfig
+from tests.conftest import SMALL, trained_scene
+
+DISTINCT = 40.0  # CIELAB distance (ΔE76) at least between two colours of different meanings
+
+
+def lab(rgb) -> np.ndarray:
+    """(..., 3) CIELAB (D65) of sRGB colours (..., 3) in 0..255."""
+    c = np.asarray(rgb, np.float64) / 255
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = c @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / [0.95047, 1.0, 1.08883]
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def meanings() -> dict[str, np.ndarray]:
+    """Every colour that says something in the picture, by what it says (the README's reading table)."""
+    import pyvista as pv
+
+    from cube_viz.render.elements import glass
+    from cube_viz.scene import palette as p
+
+    named = {"weight < 0": p.NEGATIVE, "weight 0": p.NEUTRAL, "weight > 0": p.POSITIVE, "gradient glow": p.GLOW,
+             "weight decay": p.FIELD, "knocked out": p.KNOCKED_OUT, "ray +": p.RAY_POSITIVE, "ray -": p.RAY_NEGATIVE,
+             "word": p.WORD, "top guess": p.TOP_WORD, "true word": p.TARGET_WORD, "gel dims": p.SUPPRESS,
+             "gel amplifies": p.AMPLIFY, "gel passes": p.PASS, "key light's glint, selection": (255, 255, 255)}
+    for what, colour in (("glass", glass.TINT), ("glass edge", glass.EDGE), ("epoch end", "#c9b8ff"),
+                         ("loss", "#ffb347")):  # the last two: the loss chart's marks and running mean
+        named[what] = pv.Color(colour).int_rgb
+    return {k: np.asarray(v, np.float64) for k, v in named.items()}
+
+
+@pytest.fixture(scope="module")
+def scene():
+    _, spec, frame = trained_scene(TrainConfig(**SMALL), 5)
+    return spec, frame
+
+
+@pytest.mark.parametrize("highlight", ["layer:hidden.0", "wall"])
+def test_the_highlight_is_drawn_in_a_hue_nothing_else_means(scene, highlight):
+    """The highlight's colour is at least DISTINCT from every colour with a meaning (its green was 3 from the
+    gel's amplifying green and 11 from the true word's), and the box, found on screen as the pixels that change
+    when it is drawn, shows in that colour."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    spec, frame = scene
+    plotter = offscreen_plotter((640, 360), "preview")  # no anti-aliasing: the box's own colour on screen
+    try:
+        view = CubeView(plotter, spec, text_scale=360 / 1080)
+        set_camera(plotter, spec.lattice, "iso")
+        view.update(frame)
+        bare = grab(plotter).astype(int)
+        view.update(replace(frame, highlight=highlight))
+        boxed = grab(plotter).astype(int)
+        drawn = np.asarray(view["highlight"].actors[0].GetProperty().GetColor()) * 255
+    finally:
+        plotter.close()
+    changed = np.abs(boxed - bare).max(axis=2) > 40
+    assert changed.sum() > 200, "the highlight is not drawn"
+    near = {what: float(np.linalg.norm(lab(drawn) - lab(colour))) for what, colour in meanings().items()}
+    closest = min(near, key=near.get)
+    assert near[closest] >= DISTINCT, f"the highlight's colour is {near[closest]:.0f} from the {closest}'s"
+    on_screen = np.median(boxed[changed], axis=0)  # (3,) glass and words lie over parts of it
+    assert np.linalg.norm(lab(on_screen) - lab(drawn)) < 10, f"the box is drawn {on_screen}, not {drawn}"
