@@ -47,7 +47,7 @@ class PlateMotion:
 
     glow: np.ndarray  # (N,) float32 in [0, 1]: gradient glow as the wave passes
     field: np.ndarray  # (N,) float32 in [0, 1]: weight-decay pull being applied
-    glint: np.ndarray  # (N,) bool: largest updates and sign flips this step
+    glint: np.ndarray  # (N,) bool: largest updates and sign flips this step (drawn swollen while turning)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ LANES = (  # the transformer's light
 )
 MOTION = (  # while a step plays: the wave and the turns
     (("waves", "reflectors", "biases"), "glow = size of the gradient as the wave passes"),
-    (("reflectors", "biases"), "white = largest update or sign flip"),
+    (("reflectors", "biases"), "plate 1.5x larger while turning = top 1% update or sign flip"),
 )
 
 

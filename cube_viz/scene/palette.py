@@ -9,7 +9,6 @@ NEUTRAL = np.array([78, 86, 110], np.float32)  # dark slate: a weight near 0 sta
 POSITIVE = np.array([255, 90, 60], np.float32)  # bright red
 GLOW = np.array([255, 236, 150], np.float32)  # a reflector lit by its gradient as the wave passes
 FIELD = np.array([60, 230, 230], np.float32)  # the stabilizing field (weight decay) pulling a reflector
-GLINT = np.array([255, 255, 255], np.float32)
 KNOCKED_OUT = np.array([14, 14, 18], np.uint8)  # a reflector set to zero by an ablation: dark and flat
 RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
 RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
@@ -73,10 +72,10 @@ def gel(gain: np.ndarray, limit: float = 2.0) -> np.ndarray:
     return (PASS + (base - PASS) * np.abs(u)).astype(np.uint8)
 
 
-def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray, glint: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8: base colours blended towards GLOW by glow (0..1), towards FIELD by field, white where glint."""
+def lit(base: np.ndarray, glow: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8: base colours blended towards GLOW by glow (0..1), towards FIELD by field. (The largest
+    updates are not painted: white is the key light's glint, so they swell instead; render.elements.plates.)"""
     rgb = base.astype(np.float32)
     rgb += (GLOW - rgb) * glow[:, None]
     rgb += (FIELD - rgb) * field[:, None]
-    rgb[glint] = GLINT
     return rgb.astype(np.uint8)

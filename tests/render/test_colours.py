@@ -1,5 +1,6 @@
 """A colour that means something in the picture means one thing: what is drawn to point at a part (a
-storyboard's highlight) takes a hue that nothing else is drawn in."""
+storyboard's highlight) takes a hue that nothing else is drawn in, and the largest updates are marked by size,
+not by the key light's white."""
 
 from dataclasses import replace
 
@@ -72,3 +73,48 @@ def test_the_highlight_is_drawn_in_a_hue_nothing_else_means(scene, highlight):
     assert near[closest] >= DISTINCT, f"the highlight's colour is {near[closest]:.0f} from the {closest}'s"
     on_screen = np.median(boxed[changed], axis=0)  # (3,) glass and words lie over parts of it
     assert np.linalg.norm(lab(on_screen) - lab(drawn)) < 10, f"the box is drawn {on_screen}, not {drawn}"
+
+
+def test_the_largest_updates_swell_in_their_own_colour():
+    """Mid-turn, the plates among their set's largest 1% of updates or changing sign (the cycle's glint) are
+    drawn SWELL x their side, every other plate at its own, and each in the colour it has when not marked:
+    painted white (before) they read as the key light's glint and lost their value's colour. The legend
+    says so in the same numbers."""
+    from cube_viz.anim.cycle import GLINT_TOP, StepCycle
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.plates import SWELL
+    from cube_viz.render.view import offscreen_plotter
+    from cube_viz.scene.frame import CubeSpec
+    from cube_viz.scene.legend import legend_text
+    from cube_viz.sim.trainer import Trainer
+
+    t = Trainer.from_config(TrainConfig(**SMALL))
+    for _ in range(30):
+        t.step()
+    before, after = t.snapshot(), t.step(capture=True)
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    cycle = StepCycle(spec, before, after)
+    frame = next(f for u in np.linspace(0.3, 0.9, 25) if (f := cycle.frame(float(u))).motion.reflectors.glint.any()
+                 and f.motion.biases.glint.any())
+    plotter = offscreen_plotter((320, 180), "preview")
+    try:
+        view = CubeView(plotter, spec)
+        view.update(frame)
+        drawn = {kind: (np.asarray(view[kind].mesh.points).reshape(-1, 4, 3).copy(),
+                        np.asarray(view[kind].mesh.point_data["rgb"])[::4].copy()) for kind in ("reflectors", "biases")}
+        motion = frame.motion
+        unmarked = {kind: replace(getattr(motion, kind), glint=np.zeros_like(getattr(motion, kind).glint))
+                    for kind in ("reflectors", "biases")}
+        view.update(replace(frame, motion=replace(motion, **unmarked)))
+        plain = {kind: np.asarray(view[kind].mesh.point_data["rgb"])[::4].copy() for kind in ("reflectors", "biases")}
+        own = {kind: view[kind].sides for kind in ("reflectors", "biases")}
+    finally:
+        plotter.close()
+    for kind, (corners, rgb) in drawn.items():
+        marked = getattr(motion, kind).glint
+        side = np.linalg.norm(corners[:, 1] - corners[:, 0], axis=1)  # (N,) along the tilt axis
+        np.testing.assert_allclose(side[marked], SWELL * own[kind][marked], rtol=1e-4, err_msg=kind)
+        np.testing.assert_allclose(side[~marked], own[kind][~marked], rtol=1e-4, err_msg=kind)
+        np.testing.assert_array_equal(rgb, plain[kind], err_msg=f"{kind}: a marked plate changes colour")
+    line = next(line for line in legend_text(("reflectors",), (1.0, False)).splitlines() if "sign flip" in line)
+    assert f"{SWELL:g}x larger" in line and f"{GLINT_TOP:.0%}" in line, line

@@ -1,4 +1,5 @@
-"""Reflectors and biases: one plate set each, the same drawing for both (tilt, colour, glow, field, glint)."""
+"""Reflectors and biases: one plate set each, the same drawing for both (tilt, colour, glow, field, and the
+largest updates' swell)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from cube_viz.scene.orient import TONE_RANGE
 PLATE = 0.62  # plate side, in its slab's pitches: gaps keep the slabs see-through
 BIAS_PLATE = 0.45
 THINNER = 0.6  # the transformer's plates, as a share of those: 14 slabs deep, the light must show through
+# a plate among its set's largest 1% of updates this step, or changing sign, is drawn this much larger while it
+# turns, in its own colour: painted white (before) it read as the key light's glint, and hid its value's colour
+SWELL = 1.5
 
 
 def plate_mesh(centres: np.ndarray, side: np.ndarray) -> pv.PolyData:
@@ -48,11 +52,12 @@ class PlateMesh(Element):
 
     def update(self, frame: Frame) -> None:
         plates = getattr(frame, self.kind)
-        self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, self.sides)
-        rgb = palette.diverging(plates.tone, TONE_RANGE)
-        if frame.motion is not None:  # the same glow, field and glint for reflectors and biases
+        rgb, sides = palette.diverging(plates.tone, TONE_RANGE), self.sides
+        if frame.motion is not None:  # the same glow, field and swell for reflectors and biases
             light = getattr(frame.motion, self.kind)
-            rgb = palette.lit(rgb, light.glow, light.field, light.glint)
+            rgb = palette.lit(rgb, light.glow, light.field)
+            sides = np.where(light.glint, self.sides * SWELL, self.sides)  # (N,)
+        self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, sides)
         if self.kind == "reflectors" and frame.knocked is not None:
             rgb[frame.knocked] = palette.KNOCKED_OUT
         self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
