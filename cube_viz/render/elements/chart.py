@@ -23,8 +23,13 @@ DIAMOND = 11.0  # the epoch marks' size, likewise
 # points at scale 1 (a view 1080 high), shrunk with the chart as the layout shrinks every overlay: the tick
 # labels and the key as large as the legend's text (at 15 and 14 the digits were 9 px in a 1080p still)
 FONTS = {"title": LEGEND_FONT, "ticks": LEGEND_FONT, "key": LEGEND_FONT}
-MARGIN = 40.0  # pixels right of the plot (and above it, the key's padding aside): half a 6-digit tick label
+MARGIN = 44.0  # pixels right of the plot (and above it, the key's padding aside): half a 6-digit tick label
 HEADROOM = 0.06  # of the losses' span, below the lowest and above the highest drawn
+# ticks at round values as far apart as their labels need: VTK's own ran 22-point labels together ("1000 1200
+# 1400"), and its Wilkinson ticks left an axis unlabelled in narrow charts. In ems of the tick labels' font:
+DIGIT, X_GAP, Y_PITCH = 0.56, 0.6, 1.6  # a digit's width, the room between two x labels, between two y labels'
+# centres; the plot's size is estimated from the chart's (the axes' titles and labels, the key above it):
+PLOT_LEFT, PLOT_BELOW, PLOT_ABOVE = 3.2, 3.0, 3.6  # ems of the chart's box beside and below the plot, above it
 KEY_SYMBOL, KEY_PADDING = 40.0, 6.0  # the key's sample of a line (long enough to show dashes), its margin: pixels
 
 
@@ -34,6 +39,18 @@ def running_mean(values: np.ndarray, n: int) -> np.ndarray:
     i = np.arange(1, len(values) + 1)
     start = np.maximum(i - n, 0)
     return (total[i] - total[start]) / (i - start)
+
+
+def nice_step(least: float) -> float:
+    """The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least `least` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(least))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= least * (1 - 1e-9))
+
+
+def round_ticks(lo: float, hi: float, least: float) -> np.ndarray:
+    """(k,) the multiples in [lo, hi] of the nice step at least `least` apart."""
+    step = nice_step(least)
+    return np.arange(np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9) + 1) * step
 
 
 def envelope(x: np.ndarray, y: np.ndarray, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +77,6 @@ class LossChart:
             axis.grid_pen.color = GRID
             axis.GetTitleProperties().SetColor(TEXT)
             axis.GetLabelProperties().SetColor(TEXT)
-            # ticks chosen for the room their labels take (VTK's simple ticks ran 22-point labels together)
-            axis.SetTickLabelAlgorithm(axis.TICK_WILKINSON_EXTENDED)
         # the loss of a model that gives every word the same probability: where training starts from
         self.uniform_loss = float(np.log(vocab_size))
         self.uniform = self.chart.line([0, 1], [self.uniform_loss] * 2, color=(0.75, 0.8, 0.9, 0.8), style="--",
@@ -75,6 +90,8 @@ class LossChart:
         self.cursor = self.chart.line([0, 0], [0, 1], color="white")  # the step a scrubbed view shows
         self.cursor.visible = False
         self._span = (0.0, 1.0)  # lowest and highest loss charted
+        self._steps = (0.0, 1.0)  # first and last step charted
+        self._ticks = None  # the x and y ticks set last
         legend = self.chart.GetLegend()  # above the plot, which shrinks to make room: never over the curve
         legend.SetInline(False)
         legend.SetHorizontalAlignment(legend.CENTER)
@@ -98,6 +115,24 @@ class LossChart:
         legend.SetSymbolWidth(round(KEY_SYMBOL * text_scale))
         legend.SetPadding(round(KEY_PADDING * text_scale))
         self.chart.SetHiddenAxisBorder(round(MARGIN * text_scale))
+        self.fit_ticks()
+
+    def fit_ticks(self) -> None:
+        """Ticks at round steps and losses, as many as their labels have room for at the chart's size and font
+        (set anew only where they change: a new set lays the chart out again)."""
+        _, _, width, height = self.chart._geometry
+        em = self.chart.x_axis.tick_label_size  # pixels (points at 72 dpi)
+        (x0, x1), (y0, y1) = self._steps, self.chart.y_axis.range
+        plot_w = max(width - PLOT_LEFT * em - self.chart.GetHiddenAxisBorder(), em)
+        plot_h = max(height - (PLOT_BELOW + PLOT_ABOVE) * em, em)
+        label = (len(str(int(max(abs(x0), abs(x1))))) * DIGIT + X_GAP) * em  # the widest label and a gap
+        xs = round_ticks(x0, x1, label * (x1 - x0) / plot_w)
+        ys = round_ticks(y0, y1, Y_PITCH * em * (y1 - y0) / plot_h)
+        ticks = (tuple(xs), tuple(ys))
+        if ticks != self._ticks:
+            self._ticks = ticks
+            self.chart.x_axis.tick_locations, self.chart.x_axis.tick_labels = xs, [f"{v:.0f}" for v in xs]
+            self.chart.y_axis.tick_locations, self.chart.y_axis.tick_labels = ys, [f"{v:g}" for v in ys]
 
     @property
     def visible(self) -> bool:
@@ -130,12 +165,15 @@ class LossChart:
         self.epochs.visible = bool(ends.any())  # hidden, old marks would stretch the axes (after a reset)
         if ends.any():
             self.epochs.update(steps[ends], mean[ends])
-        # the loss axis from the lowest loss to the uniform guess's (or a higher loss), a margin of HEADROOM
-        # either side: ticks chosen for their labels' room fit the data tightly, and the dashed line would
-        # run along the plot's frame
+        # the step axis from the first step to the last; the loss axis from the lowest loss to the uniform
+        # guess's (or a higher loss), a margin of HEADROOM either side, so that the dashed line does not run
+        # along the plot's frame
+        self._steps = (float(steps[0]), float(steps[-1]))
+        self.chart.x_axis.range = list(self._steps)
         low, high = self._span[0], max(self._span[1], self.uniform_loss)
         margin = HEADROOM * max(high - low, 1e-6)
         self.chart.y_axis.range = [low - margin, high + margin]
+        self.fit_ticks()
         self.chart.RecalculateBounds()  # pyvista does this only in plotter.render(); the window paints instead
 
 
@@ -185,6 +223,7 @@ class Chart(Element):
         chart._size = ((right - left + 0.5) / width, (top - bottom + 0.5) / height)
         if tuple(chart._geometry) != (left, bottom, right - left, top - bottom):
             chart._geometry = (left, bottom, right - left, top - bottom)
+            self.chart.fit_ticks()
         if text_scale != self._text_scale:
             self._text_scale = text_scale
             self.chart.rescale(text_scale)
