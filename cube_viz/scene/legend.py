@@ -18,7 +18,7 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
 )
 LANES = (  # the transformer's light
     (("rays",), "pale line = one word's stream, in its lane"),
-    (("rays",), "magenta, lime = attention heads 1, 2: bright = weight"),
+    (("rays",), "pink, lime = attention heads 1, 2: bright = weight"),
     (("rays",), "grey gate = a later word, closed to it (causal mask)"),
 )
 MOTION = (  # while a step plays: the wave and the turns

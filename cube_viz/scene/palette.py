@@ -13,8 +13,8 @@ KNOCKED_OUT = np.array([14, 14, 18], np.uint8)  # a reflector set to zero by an 
 RAY_POSITIVE = np.array([255, 196, 70], np.float32)  # warm light
 RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
 LANE = np.array([200, 205, 225], np.float32)  # pale: a transformer's residual stream, running in its lane
-HEADS = np.array([[240, 80, 240], [170, 250, 70], [255, 150, 200], [150, 130, 255]], np.float32)  # attention
-# heads: magenta, lime, pink, lavender (hues no other light of the picture has), repeating after four
+HEADS = np.array([[255, 135, 165], [195, 255, 0], [105, 150, 90]], np.float32)  # attention heads: pink, lime,
+# sage, repeating after three (each at least CIELAB 45 from every other colour with a meaning: tests/render)
 ATTENTION_FLOOR = 0.45  # an attention beam's brightness at weight 0
 MASK = np.array([170, 172, 190], np.float32)  # grey: a lane closed to a query (the causal mask)
 WORD = np.array([255, 244, 214], np.float32)  # warm white

@@ -34,6 +34,7 @@ def meanings() -> dict[str, np.ndarray]:
              "weight decay": p.FIELD, "knocked out": p.KNOCKED_OUT, "ray +": p.RAY_POSITIVE, "ray -": p.RAY_NEGATIVE,
              "word": p.WORD, "top guess": p.TOP_WORD, "true word": p.TARGET_WORD, "gel dims": p.SUPPRESS,
              "gel amplifies": p.AMPLIFY, "gel passes": p.PASS, "key light's glint, selection": (255, 255, 255)}
+    named |= {"a lane": p.LANE, "causal mask": p.MASK}
     for what, colour in (("glass", glass.TINT), ("glass edge", glass.EDGE), ("epoch end", "#c9b8ff"),
                          ("loss", "#ffb347")):  # the last two: the loss chart's marks and running mean
         named[what] = pv.Color(colour).int_rgb
@@ -118,3 +119,16 @@ def test_the_largest_updates_swell_in_their_own_colour():
         np.testing.assert_array_equal(rgb, plain[kind], err_msg=f"{kind}: a marked plate changes colour")
     line = next(line for line in legend_text(("reflectors",), (1.0, False)).splitlines() if "sign flip" in line)
     assert f"{SWELL:g}x larger" in line and f"{GLINT_TOP:.0%}" in line, line
+
+
+def test_each_attention_head_has_a_hue_nothing_else_means():
+    """The transformer's heads: each head's hue at least DISTINCT - 5 from every other colour with a meaning, the
+    highlight and the other heads included (5 short of DISTINCT: three more such hues do not exist)."""
+    from cube_viz.scene import palette as p
+
+    others = {**meanings(), "highlight": p.HIGHLIGHT}
+    for h, hue in enumerate(p.HEADS):
+        near = {what: float(np.linalg.norm(lab(hue) - lab(c))) for what, c in
+                {**others, **{f"head {g + 1}": p.HEADS[g] for g in range(len(p.HEADS)) if g != h}}.items()}
+        closest = min(near, key=near.get)
+        assert near[closest] >= DISTINCT - 5, f"head {h + 1}'s hue is {near[closest]:.0f} from the {closest}'s"

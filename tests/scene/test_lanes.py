@@ -150,16 +150,17 @@ def test_attention_beams_draw_in_their_heads_hue(scene):
     _, spec, frame, _, _ = scene
     others = ("reflectors", "biases", "gel", "glass", "wall", "hud", "legend", "chart", "slab-labels", "context")
 
-    def magenta(f) -> int:
+    def pink(f) -> int:
         image = render_image(spec, f, (480, 270), "top", False, others).astype(int)
-        return int(((image[..., 0] > 90) & (image[..., 2] > 90) & (image[..., 1] < image[..., 0] * 0.6)).sum())
+        r, g, b = image[..., 0], image[..., 1], image[..., 2]
+        return int(((r > 80) & (r > 1.25 * g) & (b > 1.05 * g)).sum())  # head 1's pink: red over blue over green
 
     keep = frame.rays.kind != ATTENTION
     rays = replace(frame.rays, **{f: getattr(frame.rays, f)[keep] for f in ("starts", "ends", "contribution",
                                                                              "intensity", "stage", "source",
                                                                              "target", "kind", "head")})
-    drawn, without = magenta(frame), magenta(replace(frame, rays=rays))
-    assert drawn > 100 and without < drawn / 10, (drawn, without)
+    drawn, without = pink(frame), pink(replace(frame, rays=rays))
+    assert drawn > 40 and without < drawn / 10, (drawn, without)
 
 
 @pytest.mark.parametrize("size", [(640, 360), (1296, 960)])
