@@ -21,7 +21,7 @@ KEYS = (
     ("F11", "present: full screen, the cube alone (F11 or Esc: back)"),
     ("A", "the transformer: knock out the next attention head (after the last: none)"),
     ("H / F1", "this help"),
-    ("click", "a plate or a word to inspect it"),
+    ("click", "a plate, a word or an attention beam to inspect it"),
     ("double click", "a plate: fly to its slab's close-up (1-4: back to the whole cube)"),
 )
 

@@ -11,7 +11,7 @@ from qtpy import QtCore, QtWidgets
 from cube_viz.app.sparkline import Sparkline
 from cube_viz.scene.camera import PRESETS
 from cube_viz.scene.elements import TOGGLES
-from cube_viz.scene.facts import plate_facts, word_facts
+from cube_viz.scene.facts import beam_facts, plate_facts, word_facts
 from cube_viz.scene.frame import CubeSpec, Frame
 from cube_viz.sim.snapshot import Snapshot
 
@@ -150,9 +150,9 @@ class Panel(QtWidgets.QWidget):
         """The selection's facts as of the frame on screen; a plate's values and updates over the `recent`
         snapshots (the last is the one on screen)."""
         kind, i = selection
-        self.show_histories(kind != "word")
-        if kind == "word":
-            self.inspector.setText(word_facts(spec, frame, i))
+        self.show_histories(kind not in ("word", "ray"))
+        if kind in ("word", "ray"):
+            self.inspector.setText((word_facts if kind == "word" else beam_facts)(spec, frame, i))
             return
         lat = spec.lattice
         flat = int((lat.param_index if kind == "reflector" else lat.bias_param_index)[i])

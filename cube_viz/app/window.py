@@ -313,7 +313,7 @@ class CubeWindow(QtWidgets.QMainWindow):
     def fly_to_slab_at(self, x: int, y: int) -> None:
         """Fly to the close-up of the slab whose reflector or bias is drawn at display position (x, y)."""
         hit = self.view.pick(x, y)
-        if hit is not None and hit[0] != "word":
+        if hit is not None and hit[0] in ("reflector", "bias"):
             lat = self.spec.lattice
             slab = lat.slabs[(lat.layer if hit[0] == "reflector" else lat.bias_layer)[hit[1]]]
             self.flight = Flight(self.plotter, lat, preset(f"slab:{slab.name}"), time.perf_counter())
@@ -325,7 +325,7 @@ class CubeWindow(QtWidgets.QMainWindow):
         self._pick_from = None
 
     def pick(self, x: int, y: int) -> None:
-        """Select the wall word, reflector or bias under display position (x, y), VTK coordinates."""
+        """Select the wall word, reflector, bias or beam under display position (x, y), VTK coordinates."""
         hit = self.view.pick(x, y)
         if hit is not None:
             self.select(hit[1], hit[0])

@@ -14,8 +14,8 @@ from cube_viz.render.overlays import Overlays
 from cube_viz.scene.elements import ELEMENTS
 from cube_viz.scene.frame import CubeSpec, Frame
 
-PICKED = {"wall": "word", "reflectors": "reflector", "biases": "bias"}  # in this order: words are drawn over
-# the slabs in front of them
+PICKED = {"wall": "word", "reflectors": "reflector", "biases": "bias", "rays": "ray"}  # in this order: words are
+# drawn over the slabs in front of them; a beam is picked where no plate is (between the slabs)
 
 
 class CubeView:
@@ -53,7 +53,7 @@ class CubeView:
 
     def pick(self, x: int, y: int) -> tuple[str, int] | None:
         """What is drawn at display position (x, y): ("word", word id), ("reflector", i) or ("bias", i) in
-        lattice order, or None."""
+        lattice order, ("ray", s) a segment of the frame's Rays, or None."""
         for name, kind in PICKED.items():
             element = self.elements[name]
             index = element.pick(x, y) if element.shown else None

@@ -7,6 +7,7 @@ from html import escape
 import numpy as np
 
 from cube_viz.scene.frame import CubeSpec, Frame
+from cube_viz.scene.lanes import head_of, slab_input
 from cube_viz.scene.lattice import slab_title
 from cube_viz.scene.wall import rank
 from cube_viz.sim.snapshot import ProbeTrace
@@ -59,19 +60,70 @@ def plate_facts(spec: CubeSpec, frame: Frame, kind: str, i: int, probe: ProbeTra
     layer = int((lat.layer if weight else lat.bias_layer)[i])
     slab, row = lat.slabs[layer], int((lat.row if weight else lat.bias_row)[i])
     unit = f"word “{escape(spec.vocab[row])}”" if slab.name in ("embed", "out") else f"unit {row}"
-    contribution = ""
-    if not weight:
+    contribution = pattern = ""
+    norm = next((name for name, span in lat.norms if span.start <= i < span.stop), None) if not weight else None
+    if norm is not None:  # a transformer's LayerNorm gain or bias, at the gel before the slab it feeds
+        part = "gain" if norm.endswith("weight") else "bias"
+        head = f"<b>{escape(norm)}</b>: {part} of stream unit {row}<br>(LayerNorm before {slab_title(slab.name)})"
+    elif not weight:
         head = f"<b>{slab_title(slab.name)}</b>: bias of {unit}<br>(added to {unit}'s input)"
     else:
         col = int(lat.col[i])
         link = {"embed": f"embedding dim {col} of {unit}", "out": f"hidden unit {col} → {unit}"}.get(
             slab.name, f"input unit {col} → output unit {row}")
         head = f"<b>{slab_title(slab.name)}</b> row {row}, col {col}<br>({link})"
-        if probe is not None and layer > 0:
-            a = float(probe.post[layer - 1][col])
-            contribution = (f"<br>contribution to the prompt:<br>a<sub>{col}</sub> × w = {a:+.4f} × {w:+.4f}"
-                            f" = {a * w:+.5f}")
-    return f"{head}<br>{'weight' if weight else 'bias'} <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}"
+        a = slab_inputs(lat, slab.name, layer, probe)
+        if a is not None:
+            contribution = (f"<br>contribution to the prompt:<br>a<sub>{col}</sub> × w = {a[col]:+.4f} × {w:+.4f}"
+                            f" = {a[col] * w:+.5f}")
+        if frame.attention is not None and lat.lanes:
+            h = head_of(lat, layer, row, col, int(frame.attention.head.max()) + 1)
+            if h is not None:
+                block = int(slab.name.split(".")[1])
+                pattern = f"<br><br>{head_pattern(frame, block, h)}"
+    return (f"{head}<br>{'weight' if weight else 'bias'} <b>{w:+.5f}</b><br>gradient {g:+.2e}{contribution}"
+            f"{pattern}")
+
+
+def slab_inputs(lat, name: str, layer: int, probe: ProbeTrace | None) -> np.ndarray | None:
+    """(cols,) what slab `name` reads for the prompt: the MLP's previous layer; the transformer's at the last
+    position (scene.lanes.slab_input); None without a probe, and for the first slab."""
+    if probe is None:
+        return None
+    if lat.lanes:
+        return slab_input(probe, name, lat.lanes - 1)
+    return probe.post[layer - 1] if layer > 0 else None
+
+
+def head_pattern(frame: Frame, block: int, head: int) -> str:
+    """Rich text: the head's attention for the prompt, a T x T table (row: the query word, column: the key word it
+    reads), its future entries masked (·), each row summing to 1; drawn from the frame's attention beams."""
+    a, words = frame.attention, frame.context
+    t = len(words)
+    table = np.full((t, t), np.nan)
+    mine = (a.layer == block) & (a.head == head)
+    table[a.query[mine], a.key[mine]] = a.weight[mine]
+    cells = "".join(f"<th>{escape(w)}</th>" for w in words)
+    rows = "".join(f"<tr><th>{escape(words[q])}</th>" + "".join(
+        "<td>·</td>" if np.isnan(v) else f"<td>{v:.2f}</td>" for v in table[q]) + "</tr>" for q in range(t))
+    return (f"<b>attention {block + 1}, head {head + 1}</b> (row reads column; · = the future, masked)"
+            f"<table><tr><th></th>{cells}</tr>{rows}</table>")
+
+
+def beam_facts(spec: CubeSpec, frame: Frame, s: int) -> str:
+    """The inspector's facts (rich text) on light segment s: an attention beam's head, query, key and weight
+    (and its head's pattern), or a beam's contribution."""
+    r, a = frame.rays, frame.attention
+    if r is None or s >= len(r.starts):
+        return "<b>beam</b><br>no light on screen"
+    if a is not None and s in a.segment:
+        k = int(np.flatnonzero(a.segment == s)[0])
+        block, head, q, key = int(a.layer[k]), int(a.head[k]), int(a.query[k]), int(a.key[k])
+        words = frame.context
+        return (f"<b>attention {block + 1}, head {head + 1}</b><br>query “{escape(words[q])}” (word {q + 1}) reads "
+                f"key “{escape(words[key])}” (word {key + 1})<br>weight <b>{a.weight[k]:.3f}</b><br><br>"
+                f"{head_pattern(frame, block, head)}")
+    return f"<b>beam</b> (stage {int(r.stage[s])})<br>contribution {float(r.contribution[s]):+.5f}"
 
 
 def word_facts(spec: CubeSpec, frame: Frame, word: int) -> str:

@@ -89,6 +89,33 @@ def final_depth(lat: Lattice) -> float:
     return (lat.slab(f"blocks.{blocks(lat) - 1}.mlp.proj").y + lat.slab("embed").y) / 2
 
 
+INPUTS = {"attn.q": "ln1", "attn.k": "ln1", "attn.v": "ln1", "attn.o": "mixed", "mlp.fc": "ln2"}
+
+
+def slab_input(probe: TransformerTrace, slab: str, t: int) -> np.ndarray | None:
+    """(cols,) what a slab reads at position t: q, k and v LayerNorm 1 of the stream, o the heads' mixture, fc
+    LayerNorm 2, proj the GELU of fc, the tied embedding the final LayerNorm (the logits' input); None for the
+    positions (added, not multiplied)."""
+    if slab == "embed":
+        return probe.final[t]
+    if not slab.startswith("blocks."):
+        return None
+    _, block, part = slab.split(".", 2)
+    if part == "mlp.proj":
+        return probe.post[1 + int(block)][t]
+    return getattr(probe, INPUTS[part])[int(block), t]
+
+
+def head_of(lat: Lattice, layer: int, row: int, col: int, heads: int) -> int | None:
+    """The attention head a reflector of slab `layer` belongs to: rows h*dh.. of q, k, v, columns h*dh.. of o;
+    None for the other slabs."""
+    name = lat.slabs[layer].name
+    if not name.startswith("blocks.") or ".attn." not in name:
+        return None
+    dh = lat.slabs[layer].rows // heads
+    return (col if name.endswith("attn.o") else row) // dh
+
+
 def query_depth(y: dict[str, float], query: np.ndarray, lanes: int) -> np.ndarray:
     """(A,) where query position q's attention arrives: q-th of `lanes` steps from V's depth to the mixture's,
     so that the zone holds the attention pattern itself, keys across (the lanes), queries along the light."""
@@ -131,10 +158,10 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
         count += n
         return np.arange(count - n, count)
 
-    def beams(slab: str, a: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, into=None) -> None:
+    def beams(slab: str, inputs: np.ndarray, outputs: np.ndarray, into=None) -> None:
         """The strongest a_i * W[j, i] of a slab, from inputs[i] to outputs[j] (into: only into these rows)."""
         li = lat.index(slab)
-        contrib = a[None, :] * params[f"{slab}.weight"]  # (rows, cols)
+        contrib = slab_input(probe, slab, t)[None, :] * params[f"{slab}.weight"]  # (rows, cols)
         if into is None:
             j, i = np.divmod(strongest(contrib, per_layer), contrib.shape[1])
         else:
@@ -166,7 +193,7 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
         y = depths(lat, block)
         b = f"blocks.{block}"
         for proj in ("attn.q", "attn.k", "attn.v"):
-            beams(f"{b}.{proj}", probe.ln1[block, t], at(y["ln1"]), at(y[proj]))
+            beams(f"{b}.{proj}", at(y["ln1"]), at(y[proj]))
         o = rank[lat.index(f"{b}.attn.o")]
         v_rows = lat.nodes[lat.index(f"{b}.attn.v")][:, 2]  # (d,)
         heads = probe.attention.shape[1]
@@ -187,16 +214,15 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
         part(np.column_stack([xs[shut_key] - half, at_query, np.zeros(len(shut_key))]),
              np.column_stack([xs[shut_key] + half, at_query, np.zeros(len(shut_key))]),
              np.zeros(len(shut_key)), o, shut_key, shut_query, MASK, intensity=np.full(len(shut_key), MASK_LEVEL))
-        beams(f"{b}.attn.o", probe.mixed[block, t], at(y["mixed"]), at(y["attn.o"]))
-        beams(f"{b}.mlp.fc", probe.ln2[block, t], at(y["ln2"]), lane_nodes(lat, f"{b}.mlp.fc", x, y["mlp.fc"]))
-        beams(f"{b}.mlp.proj", probe.post[1 + block][t], lane_nodes(lat, f"{b}.mlp.fc", x, y["gelu"]),
-              at(y["mlp.proj"]))
+        beams(f"{b}.attn.o", at(y["mixed"]), at(y["attn.o"]))
+        beams(f"{b}.mlp.fc", at(y["ln2"]), lane_nodes(lat, f"{b}.mlp.fc", x, y["mlp.fc"]))
+        beams(f"{b}.mlp.proj", lane_nodes(lat, f"{b}.mlp.fc", x, y["gelu"]), at(y["mlp.proj"]))
 
     embed = lat.index("embed")
     top = None
     if wall_positions is not None:
         top = strongest(probe.probs, to_wall)
-    beams("embed", probe.final[t], at(final_depth(lat)), lat.nodes[embed], into=top)
+    beams("embed", at(final_depth(lat)), lat.nodes[embed], into=top)
     if top is not None:
         part(lat.nodes[embed][top], wall_positions[top], probe.probs[top], len(lat.slabs) + 1, top, top)
     fields = [np.concatenate(f) for f in zip(*parts, strict=True)]

@@ -67,6 +67,7 @@ class Lattice:
     pitch: np.ndarray  # (N,) float32 each reflector's slab pitch (its plate is as much larger)
     bias_pitch: np.ndarray  # (M,) float32
     lanes: int = 0  # the transformer's positions (its light runs in a lane per word); 0: the MLP
+    norms: tuple[tuple[str, slice], ...] = ()  # the transformer's LayerNorm parameters and their bias-array spans
 
     @property
     def context_length(self) -> int:
@@ -224,6 +225,7 @@ def build_lattice(layout: Layout) -> Lattice:
                           offsets[bias_name] if has_bias else None, float(pitch)))
         n_w += rows * cols
         n_b += rows if has_bias else 0
+    norms = []
     for norm, feeds in layer_norms(layout):  # gain and bias columns at the gel before the slab they feed
         li = names.index(feeds)
         pitch = slabs[li].pitch
@@ -237,6 +239,8 @@ def build_lattice(layout: Layout) -> Lattice:
             blayer.append(np.full(size, li))
             brow.append(np.arange(size))
             bpidx.append(offsets[f"{norm}.{part}"] + np.arange(size))
+            norms.append((f"{norm}.{part}", slice(n_b, n_b + size)))
+            n_b += size
 
     def cat(parts, dtype):
         a = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
@@ -250,7 +254,7 @@ def build_lattice(layout: Layout) -> Lattice:
         bias_layer=cat(blayer, np.int32), bias_row=cat(brow, np.int32), bias_param_index=cat(bpidx, np.int64),
         nodes=tuple(n.astype(np.float32) for n in nodes), half_width=float(half),
         front_y=float(-half), wall_y=float(half), pitch=cat(pitches, np.float32), bias_pitch=cat(bpitches, np.float32),
-        lanes=shapes["pos.weight"][0] if transformer else 0,
+        lanes=shapes["pos.weight"][0] if transformer else 0, norms=tuple(norms),
     )
 
 

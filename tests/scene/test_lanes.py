@@ -195,3 +195,63 @@ def test_the_wall_never_has_a_column_behind_each_lane():
     model = build_transformer(256, 8, 32, 2, 2, seed=0)
     lat = build_lattice(tuple((n, tuple(p.shape)) for n, p in model.named_parameters()))
     assert lat.lanes == 8 and wall_layout(lat, 256).columns == 9
+
+
+def test_the_inspector_names_an_attention_beams_head_words_and_weight_and_shows_its_pattern(scene):
+    from cube_viz.scene.facts import beam_facts
+
+    _, spec, frame, _, ref = scene
+    a = frame.attention
+    k = int(np.flatnonzero((a.layer == 1) & (a.head == 1) & (a.query == T - 1))[0])  # the last word's first key
+    text = beam_facts(spec, frame, int(a.segment[k]))
+    words = frame.context
+    assert "attention 2, head 2" in text and f"query “{words[T - 1]}”" in text and f"key “{words[a.key[k]]}”" in text
+    assert f"weight <b>{ref['attention'][1, 1, T - 1, a.key[k]]:.3f}</b>" in text
+    cells = [row.split("<td>")[1:] for row in text.split("<tr>")[2:]]  # the T x T pattern, row = query
+    assert len(cells) == T
+    for q, row in enumerate(cells):
+        values = [c.split("</td>")[0] for c in row]
+        assert values[q + 1:] == ["·"] * (T - q - 1)  # the future, masked
+        np.testing.assert_allclose([float(v) for v in values[:q + 1]], ref["attention"][1, 1, q, :q + 1], atol=0.006)
+
+
+def test_the_inspector_gives_a_transformer_plates_contribution_from_its_slabs_own_input(scene):
+    from cube_viz.scene.facts import plate_facts
+
+    trainer, spec, frame, sd, ref = scene
+    lat = spec.lattice
+    q = lat.slab("blocks.0.attn.q")
+    i = q.weights.start + 3 * q.cols + 5  # row 3 (head 1's), col 5
+    text = plate_facts(spec, frame, "reflector", i, trainer.snapshot().probe)
+    a, w = ref["ln1"][0, T - 1, 5], sd["blocks.0.attn.q.weight"][3, 5]  # LayerNorm 1 at the last position
+    assert f"= {a * w:+.5f}" in text and "attention 1, head 1" in text
+    ln = dict(lat.norms)["blocks.1.ln2.weight"]
+    text = plate_facts(spec, frame, "bias", ln.start + 2, None)
+    assert "blocks.1.ln2.weight" in text and "gain of stream unit 2" in text and "MLP in 2" in text
+    assert f"{sd['blocks.1.ln2.weight'][2]:+.5f}" in text
+
+
+def test_a_click_on_an_attention_beam_picks_it(scene):
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import grab, offscreen_plotter, set_camera
+
+    _, spec, frame, _, _ = scene
+    a, r = frame.attention, frame.rays
+    k = int(np.argmax(np.where(a.query == T - 1, a.weight, 0)))  # the brightest beam of the last word
+    s = int(a.segment[k])
+    plotter = offscreen_plotter((800, 600))
+    try:
+        view = CubeView(plotter, spec, text_scale=600 / 1080)
+        view.update(frame)
+        set_camera(plotter, spec.lattice, "top")
+        grab(plotter)
+        import vtk
+
+        where = vtk.vtkCoordinate()
+        where.SetCoordinateSystemToWorld()
+        where.SetValue(*map(float, r.starts[s] + 0.4 * (r.ends[s] - r.starts[s])))
+        x, y = where.GetComputedDisplayValue(plotter.renderer)
+        hit = view.pick(x, y)
+    finally:
+        plotter.close()
+    assert hit is not None and hit[0] == "ray" and r.kind[hit[1]] == ATTENTION

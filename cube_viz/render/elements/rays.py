@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
-from cube_viz.render.elements.base import Element
+from cube_viz.render.elements.base import Element, cell_at
 from cube_viz.scene import palette
 from cube_viz.scene.frame import Frame
 
@@ -91,6 +91,11 @@ class Rays(Element):
         points = np.zeros((self.n, 2, 6, 3), np.float32)
         points[:s] = ends[:, :, None, :] + half[:, None, :, None] * side[:, None, None, :]
         self.mesh.points[:] = points.reshape(-1, 3)
+
+    def pick(self, x: int, y: int) -> int | None:
+        """The beam drawn at (x, y): its index in the frame's Rays (3 quads a beam), None where none is lit."""
+        cell = cell_at(self.plotter, self.actors[0], x, y, 0.002)
+        return None if cell is None or cell // 3 >= len(self.starts) else cell // 3
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
         self.line_scale = line_scale
