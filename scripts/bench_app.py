@@ -1,6 +1,6 @@
 """The desktop window's frame rate and training speed, against headless training in the same run.
 
-    python scripts/bench_app.py [--seconds 20] [--speed 60]   # needs a display (e.g. xvfb-run -a python ...)
+    python scripts/bench_app.py [--seconds 20] [--speed 60] [--model transformer]   # needs a display (xvfb-run)
 
 The worker trains as fast as it can (--speed 1000, the default here) while the window draws; then the same model trains
 with no window, and the same view is drawn offscreen (preview look, the view's size, a step and a frame in turn, as
@@ -37,11 +37,13 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=1000.0,
                         help="training steps per second asked of the worker (default 1000: as fast as it goes; "
                              "the window's own default is 60)")
+    parser.add_argument("--model", default="mlp", choices=("mlp", "transformer"), help="the model (default mlp)")
     args = parser.parse_args()
+    config = {"model": args.model}
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")  # offscreen: EGL; the window is X11
     torch.set_num_threads(1)
     app = QtWidgets.QApplication(["cube-viz-bench"])
-    worker = TrainingWorker({}, steps_per_second=args.speed)
+    worker = TrainingWorker(dict(config), steps_per_second=args.speed)
     window = CubeWindow(worker, AppOptions())
     window.show()
     updates = time_updates(window)
@@ -71,14 +73,14 @@ def main() -> None:
     lag_p95 = 1000 * np.percentile(lags[1:], 95)
     window.close()
 
-    trainer = Trainer.from_config(TrainConfig())
+    trainer = Trainer.from_config(TrainConfig(**config))
     start = time.perf_counter()
     n = 0
     while time.perf_counter() < start + 5.0:
         trainer.step()
         n += 1
     headless = n / (time.perf_counter() - start)
-    print(f"window, {args.seconds:.0f} s: {app_fps:.1f} frames/s, "
+    print(f"{args.model} window, {args.seconds:.0f} s: {app_fps:.1f} frames/s, "
           f"{app_steps:.0f} training steps/s; headless {headless:.0f} steps/s")
     print(f"frame medians: scene update {1000 * np.median(updates):.0f} ms, render {render_ms:.0f} ms at {w}x{h}; "
           f"event-loop lag p95 {lag_p95:.0f} ms")
