@@ -14,7 +14,7 @@ def run_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     trainer, code = trained_for_scene(request, overrides)
     if code:
         return code
-    spec, frame = cube_frame(trainer, request.ablate, request.rays)
+    spec, frame = cube_frame(trainer, request.ablate, request.rays, request.every_position)
     from cube_viz.render.export import write_scene
 
     write_scene(spec, frame, request.out)

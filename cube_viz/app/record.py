@@ -249,13 +249,14 @@ def run_record(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
         run = RunRecording(args.from_run)
         source = Source(run=run)
-        spec = CubeSpec.build(run[0].params, run.vocab, args.rays)
+        spec = CubeSpec.build(run[0].params, run.vocab, args.rays, every_position=args.every_position)
     else:
         trainer = make_trainer(overrides, args.checkpoint)
         for prompt in {s.prompt for s in request.shots if s.prompt is not None}:
             trainer.check_prompt(prompt)  # a prompt with no known word: refused before any training
         source = Source(trainer=trainer)
-        spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, args.rays)
+        spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, args.rays,
+                              every_position=args.every_position)
     director = Director(spec)
     director.hidden = set(args.hide)
     if args.storyboard:  # now the layers are known: check the highlights name real layers, rows and columns

@@ -87,7 +87,8 @@ def run_app(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     try:  # bad flags, corpus or prompt: the window's first look at worker.info raises, before it is shown
         from cube_viz.app.window import AppOptions, CubeWindow
 
-        window = CubeWindow(worker, AppOptions(args.exit_after, shot, rays=args.rays))
+        window = CubeWindow(worker, AppOptions(args.exit_after, shot, rays=args.rays,
+                                               every_position=args.every_position))
     finally:
         splash.close()
     # Ctrl-C in the terminal closes the window as its close button does: training stops, --save is written.

@@ -49,6 +49,7 @@ class SceneRequest:
     save_checkpoint: Path | None
     ablate: float | None = None
     rays: int = PER_LAYER  # beams per slab
+    every_position: bool = False  # the transformer: every word's attention drawn
 
 
 def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> SceneRequest:
@@ -59,7 +60,8 @@ def check_scene_args(args: argparse.Namespace, extensions: tuple[str, ...]) -> S
     writable(str(out), "output")
     camera_key(args.camera)
     save = writable(args.save_checkpoint, "--save-checkpoint") if args.save_checkpoint else None
-    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate, args.rays)
+    return SceneRequest(out, parse_size(args.size), args.camera, args.checkpoint, save, args.ablate, args.rays,
+                        args.every_position)
 
 
 def camera_key(name: str, slabs: tuple[str, ...] | None = None):

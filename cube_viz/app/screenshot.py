@@ -11,13 +11,14 @@ from cube_viz.scene.rays import PER_LAYER
 from cube_viz.sim.ablation import fraction_mask
 
 
-def cube_frame(trainer, ablate: float | None = None, rays: int = PER_LAYER):
+def cube_frame(trainer, ablate: float | None = None, rays: int = PER_LAYER, every_position: bool = False):
     """(spec, frame) of the trainer's current state, with its probe prompt traced.
 
     With `ablate`, that fraction of the reflectors (a draw fixed by the seed) is zeroed for the picture
     only: the frame shows the damaged model, and the trainer's weights are restored exactly afterwards.
     """
-    spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, rays)
+    spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words, rays,
+                          every_position=every_position)
     if not ablate:
         return spec, build_frame(spec, trainer.snapshot())
     knocked = fraction_mask(len(spec.lattice.param_index), ablate, trainer.config.seed)
@@ -30,7 +31,7 @@ def run_screenshot(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     trainer, code = trained_for_scene(request, overrides)
     if code:
         return code
-    spec, frame = cube_frame(trainer, request.ablate, request.rays)
+    spec, frame = cube_frame(trainer, request.ablate, request.rays, request.every_position)
     from cube_viz.render.snapshot_image import render_png  # pyvista loads only when drawing
 
     render_png(spec, frame, request.out, request.size, request.camera, args.transparent, args.hide)

@@ -39,6 +39,8 @@ def add_shared_flags(g: argparse._ArgumentGroup, command: str, ablate: str | Non
         g.add_argument("--rays", type=int, default=PER_LAYER, metavar="N",
                        help=f"beams of light drawn per slab: the strongest contributions on the paths to the wall's "
                        f"top words (1 to {MAX_PER_LAYER}, default {PER_LAYER})")
+        g.add_argument("--every-position", action="store_true",
+                       help="the transformer: draw every word's attention (faint), not only the last word's")
 
 
 def hidden_elements(text: str) -> frozenset[str]:

@@ -52,13 +52,15 @@ class AppOptions:
     screenshot_on_exit: Path | None = None
     size: tuple[int, int] = (1600, 960)
     rays: int = PER_LAYER  # beams per slab (--rays)
+    every_position: bool = False  # the transformer: every word's attention drawn (--every-position)
 
 
 class CubeWindow(QtWidgets.QMainWindow):
     def __init__(self, worker: TrainingWorker, options: AppOptions):
         super().__init__()
         self.worker, self.options = worker, options
-        self.spec = CubeSpec.build(worker.info.initial, worker.info.vocab, options.rays)
+        self.spec = CubeSpec.build(worker.info.initial, worker.info.vocab, options.rays,
+                                   every_position=options.every_position)
         self.director = Director(self.spec)  # the mode, history, selection and hidden elements: what to show at t
         self.published = None  # the newest Published from the training process
         self.frame: Frame | None = None

@@ -26,13 +26,14 @@ class CubeSpec:
     vocab: tuple[str, ...]
     rays_per_layer: int = PER_LAYER  # beams per slab (--rays)
     rays_to_wall: int = TO_WALL
+    every_position: bool = False  # the transformer: every word's attention drawn (faint), not only the last's
 
     @classmethod
     def build(cls, initial: Tensors, vocab: list[str], rays_per_layer: int = PER_LAYER,
-              rays_to_wall: int = TO_WALL) -> CubeSpec:
+              rays_to_wall: int = TO_WALL, every_position: bool = False) -> CubeSpec:
         lattice = build_lattice(initial.layout)
         return cls(lattice, orient.parameter_scales(initial), wall_layout(lattice, len(vocab)), tuple(vocab),
-                   rays_per_layer, rays_to_wall)
+                   rays_per_layer, rays_to_wall, every_position)
 
     @property
     def ray_capacity(self) -> int:
@@ -99,7 +100,7 @@ def build_frame(spec: CubeSpec, snapshot: Snapshot, knocked: np.ndarray | None =
     rays = gel_ = probs = lit = top = attention = None
     if probe is not None and lat.lanes:
         rays, attention = trace_lanes(lat, snapshot.params, probe, spec.rays_per_layer, spec.rays_to_wall,
-                                      spec.wall.positions)
+                                      spec.wall.positions, spec.every_position)
     elif probe is not None:
         rays = trace_rays(lat, snapshot.params, probe, spec.rays_per_layer, spec.rays_to_wall, spec.wall.positions)
     if probe is not None:

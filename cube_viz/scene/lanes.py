@@ -15,9 +15,11 @@ pattern itself: keys across (the lanes), queries along the light. For each head 
 each key s <= q, a beam from lane s (the rail, at V's depth) to lane q at q's own depth in the zone (the last
 query's at the mixture's depth, and up at the height of head h's rows), brighter and wider the larger the
 attention weight p[l, h, q, s]: intensity sqrt(p), not rescaled per row, so that a head spread evenly over 8
-words (1/8 each) still shows at a third; the queries not focused at FAINT of that. The causal mask is drawn: at
-each query's depth a grey gate closes each lane after it (its future) across the rail, so that the zone shows
-the pattern's lower triangle lit and its upper one gated.
+words (1/8 each) still shows at a third. By default only the focused query's beams are drawn; with
+`every_position` the other queries' too, at FAINT of that, as thin lines without glow (kind FAINT_ATTENTION: their
+glows ran together into one yellow haze). The causal mask is drawn: at each query's depth a grey gate closes each
+lane after it (its future) across the rail, so that the zone shows the pattern's upper triangle gated (and with
+every position, its lower one lit).
 
 A segment's stage is its rank along the light (0 the entry, r for the slab r-th from the front, the wall last),
 so that the light is revealed front to back.
@@ -33,7 +35,8 @@ from cube_viz.scene.lattice import Lattice
 from cube_viz.scene.rays import Rays, entry_points, strongest, strongest_into
 from cube_viz.sim.snapshot import Tensors, TransformerTrace
 
-LIGHT, LANE, ATTENTION, MASK = 0, 1, 2, 3  # Rays.kind of a segment
+LIGHT, LANE, ATTENTION, MASK, FAINT_ATTENTION = 0, 1, 2, 3, 4  # Rays.kind of a segment (4: a word's attention
+# other than the focused one's, drawn thin and without glow)
 MIXED = 0.8  # the heads' mixture stands this far from V to O: the attention pattern fills the zone before it
 FAINT = 0.4  # the attention of the positions not focused, as a share of the focused one's light
 MASK_LEVEL = 0.5  # a closed gate's intensity
@@ -134,7 +137,7 @@ def depth_ranks(lat: Lattice) -> np.ndarray:
 
 
 def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_layer: int, to_wall: int,
-                wall_positions: np.ndarray | None) -> tuple[Rays, AttentionBeams]:
+                wall_positions: np.ndarray | None, every_position: bool = False) -> tuple[Rays, AttentionBeams]:
     t = focus(probe)
     xs = lane_x(lat)
     x = float(xs[t])
@@ -199,6 +202,8 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
         heads = probe.attention.shape[1]
         dh = len(v_rows) // heads
         query, key = np.tril_indices(lat.lanes)  # (A,) every query and each key it may read (key <= query)
+        if not every_position:
+            query, key = query[query == t], key[query == t]
         arrive = query_depth(y, query, lat.lanes)  # (A,) query q's light arrives at its own depth
         focused = query == t
         for h in range(heads):
@@ -206,7 +211,8 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
             height = float(v_rows[h * dh:(h + 1) * dh].mean())
             seg = part(np.column_stack([xs[key], np.full(len(key), y["attn.v"]), np.zeros(len(key))]),
                        np.column_stack([xs[query], arrive, np.where(focused, height, 0.0)]), w, o, key, query,
-                       ATTENTION, h, intensity=np.sqrt(w) * np.where(focused, 1.0, FAINT))
+                       np.where(focused, ATTENTION, FAINT_ATTENTION), h,
+                       intensity=np.sqrt(w) * np.where(focused, 1.0, FAINT))
             attention.append((seg, np.full(len(key), block), np.full(len(key), h), query, key, w))
         shut_query, shut_key = np.triu_indices(lat.lanes, 1)  # (M,) the keys after each query: its future
         half = GATE * ((xs[1] - xs[0]) if lat.lanes > 1 else 0.0) / 2

@@ -15,7 +15,7 @@ RAY_NEGATIVE = np.array([80, 200, 255], np.float32)  # cool light
 LANE = np.array([200, 205, 225], np.float32)  # pale: a transformer's residual stream, running in its lane
 HEADS = np.array([[255, 135, 165], [195, 255, 0], [105, 150, 90]], np.float32)  # attention heads: pink, lime,
 # sage, repeating after three (each at least CIELAB 45 from every other colour with a meaning: tests/render)
-ATTENTION_FLOOR = 0.45  # an attention beam's brightness at weight 0
+ATTENTION_FLOOR = 0.7  # an attention beam's brightness at weight 0: its width says the weight, its hue the head
 MASK = np.array([170, 172, 190], np.float32)  # grey: a lane closed to a query (the causal mask)
 WORD = np.array([255, 244, 214], np.float32)  # warm white
 TOP_WORD = np.array([255, 200, 40], np.float32)  # gold
@@ -43,7 +43,7 @@ def light(contribution: np.ndarray, intensity: np.ndarray, kind: np.ndarray, hea
     intensity (an attention beam's floor ATTENTION_FLOOR)."""
     base = np.where((contribution >= 0)[:, None], RAY_POSITIVE, RAY_NEGATIVE)
     base = np.where((kind == 1)[:, None], LANE, base)
-    attention = kind == 2
+    attention = (kind == 2) | (kind == 4)
     base = np.where(attention[:, None], HEADS[np.maximum(head, 0) % len(HEADS)], base)
     base = np.where((kind == 3)[:, None], MASK, base)
     low = np.where(attention, ATTENTION_FLOOR, floor)  # a faint head keeps its hue: dimmed, lime turned olive

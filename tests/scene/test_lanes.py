@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cube_viz.config import TrainConfig
-from cube_viz.scene.lanes import ATTENTION, FAINT, LANE, LIGHT, MASK, depth_ranks, lane_x
+from cube_viz.scene.lanes import ATTENTION, FAINT, FAINT_ATTENTION, LANE, LIGHT, MASK, depth_ranks, lane_x
 from tests.conftest import SMALL_TRANSFORMER, trained_scene
 from tests.sim.test_transformer import numpy_state, reference
 
@@ -78,14 +78,34 @@ def test_the_drawn_beams_are_each_slabs_strongest_contributions_at_the_last_posi
         assert np.sort(np.abs(contrib).ravel())[-spec.rays_per_layer - 1] <= weakest_drawn * (1 + 1e-4)
 
 
-def test_attention_crosses_from_every_earlier_lane_into_each_later_one_brighter_the_larger_its_weight(scene):
-    _, spec, frame, _, ref = scene
+def test_by_default_only_the_last_word_attends_in_the_picture(scene):
+    _, _, frame, _, ref = scene
+    a = frame.attention
+    assert len(a.segment) == L * H * T and np.all(a.query == T - 1)  # the last query reads every key
+    np.testing.assert_allclose(a.weight, ref["attention"][a.layer, a.head, a.query, a.key], rtol=1e-4, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def every(scene):
+    """The same model drawn with every position's attention (--every-position)."""
+    from dataclasses import replace
+
+    from cube_viz.scene.frame import build_frame
+
+    trainer, spec, _, _, _ = scene
+    spec = replace(spec, every_position=True)
+    return spec, build_frame(spec, trainer.snapshot())
+
+
+def test_attention_crosses_from_every_earlier_lane_into_each_later_one_brighter_the_larger_its_weight(scene, every):
+    _, _, _, _, ref = scene
+    spec, frame = every
     a, r = frame.attention, frame.rays
     xs = lane_x(spec.lattice)
     assert len(a.segment) == L * H * T * (T + 1) // 2  # every query reads every key up to itself, no later one
-    assert np.all(r.kind[a.segment] == ATTENTION) and np.all(a.key <= a.query)
+    focused = a.query == T - 1  # the last word's, in full; the others thin and faint
+    assert np.all(r.kind[a.segment] == np.where(focused, ATTENTION, FAINT_ATTENTION)) and np.all(a.key <= a.query)
     np.testing.assert_allclose(a.weight, ref["attention"][a.layer, a.head, a.query, a.key], rtol=1e-4, atol=1e-6)
-    focused = a.query == T - 1  # the last word's, in full; the others faint
     np.testing.assert_allclose(r.intensity[a.segment], np.sqrt(a.weight) * np.where(focused, 1, FAINT), rtol=1e-6)
     np.testing.assert_allclose(r.starts[a.segment, 0], xs[a.key])  # from the key's lane
     np.testing.assert_allclose(r.ends[a.segment, 0], xs[a.query])  # into the query's
@@ -99,8 +119,8 @@ def test_attention_crosses_from_every_earlier_lane_into_each_later_one_brighter_
                 assert a.weight[pattern].sum() == pytest.approx(1, abs=1e-5)
 
 
-def test_the_causal_mask_is_drawn_a_gate_on_each_future_lane_of_each_query(scene):
-    _, spec, frame, _, _ = scene
+def test_the_causal_mask_is_drawn_a_gate_on_each_future_lane_of_each_query(every):
+    spec, frame = every
     r = frame.rays
     xs = lane_x(spec.lattice)
     gates = r.kind == MASK
@@ -109,7 +129,7 @@ def test_the_causal_mask_is_drawn_a_gate_on_each_future_lane_of_each_query(scene
     assert np.all(key > query)  # only the future is closed
     np.testing.assert_allclose((r.starts[gates, 0] + r.ends[gates, 0]) / 2, xs[key], atol=1e-4)  # across its lane
     for q in range(T - 1):  # at the depth where the query's attention arrives
-        arrive = set(np.round(r.ends[(r.kind == ATTENTION) & (r.target == q), 1], 4))
+        arrive = set(np.round(r.ends[(r.kind == FAINT_ATTENTION) & (r.target == q), 1], 4))
         assert set(np.round(r.starts[gates & (r.target == q), 1], 4)) == arrive and len(arrive) == L
 
 
@@ -138,7 +158,7 @@ def test_the_exported_attention_block_is_attention_of_the_prompt(scene, tmp_path
     c = {k: block.cell_data[k] for k in ("layer", "head", "query", "key", "weight")}
     np.testing.assert_allclose(c["weight"], expected[c["layer"], c["head"], c["query"], c["key"]], rtol=1e-5,
                                atol=1e-7)
-    assert block.n_cells == L * H * T * (T + 1) // 2
+    assert block.n_cells == L * H * T  # the drawn beams: the last word's
     assert np.array_equal(block.point_data["weight"], np.repeat(c["weight"], 2))
 
 
@@ -197,10 +217,11 @@ def test_the_wall_never_has_a_column_behind_each_lane():
     assert lat.lanes == 8 and wall_layout(lat, 256).columns == 9
 
 
-def test_the_inspector_names_an_attention_beams_head_words_and_weight_and_shows_its_pattern(scene):
+def test_the_inspector_names_an_attention_beams_head_words_and_weight_and_shows_its_pattern(scene, every):
     from cube_viz.scene.facts import beam_facts
 
-    _, spec, frame, _, ref = scene
+    _, _, _, _, ref = scene
+    spec, frame = every
     a = frame.attention
     k = int(np.flatnonzero((a.layer == 1) & (a.head == 1) & (a.query == T - 1))[0])  # the last word's first key
     text = beam_facts(spec, frame, int(a.segment[k]))

@@ -19,6 +19,7 @@ import pyvista as pv
 from cube_viz.render.elements.base import Element, cell_at
 from cube_viz.scene import palette
 from cube_viz.scene.frame import Frame
+from cube_viz.scene.lanes import FAINT_ATTENTION
 
 CORE = (1.5, 4.5)  # the core's width in pixels (1080 high) for the weakest (intensity 0) and strongest beam
 HALO = (7.0, 22.0)  # the halo's full width likewise
@@ -70,6 +71,8 @@ class Rays(Element):
         rgba[:s, :, :, :3] = palette.light(r.contribution, r.intensity, r.kind, r.head)[:, None, None]
         rgba[:s, :, 2:4, 3] = 255
         rgba[:s, :, [1, 4], 3] = round(255 * HALO_ALPHA)
+        thin = np.flatnonzero(r.kind == FAINT_ATTENTION)  # thin lines: the glows of many ran into a haze
+        rgba[thin, :, 1, 3] = rgba[thin, :, 4, 3] = 0
         self.mesh.point_data["rgba"][:] = rgba.reshape(-1, 4)
         self._face_camera()
 
