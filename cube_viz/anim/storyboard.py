@@ -5,7 +5,7 @@
     camera = ["iso", {azimuth = 60, elevation = 20, zoom = 1.2}]   # keyframes, eased between;
                                        # "slab:hidden.0": a close-up of that slab
     caption = "Every plate is one weight."
-    highlight = "layer:hidden.0"       # or "wall", "rays", "reflector:out:2:12"
+    highlight = "layer:hidden.0"       # or "wall", "rays", "reflector:out:2:12", "attention:blocks.1"
     training = "pause"                 # pause | lecture (one step's cycle, slowly) | training (many steps)
     steps_per_second = 60              # training only
     cycle_seconds = 6                  # lecture only: seconds per step's cycle (default 4)
@@ -120,13 +120,19 @@ def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
 def check_highlight(value: str, where: str, layers: Layers | None) -> None:
     """With the layers known, the layer must exist; with their shapes, a reflector's row and column too."""
     parts = value.split(":")
-    ok = value in ("wall", "rays") or (parts[0] == "layer" and len(parts) == 2) or (
+    ok = value in ("wall", "rays") or (parts[0] in ("layer", "attention") and len(parts) == 2) or (
         parts[0] == "reflector" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit())
     if not ok:
-        raise StoryboardError(f"{where}: use wall, rays, layer:NAME or reflector:LAYER:ROW:COL, got {value!r}")
-    if layers is None or parts[0] not in ("layer", "reflector"):
+        raise StoryboardError(f"{where}: use wall, rays, layer:NAME, reflector:LAYER:ROW:COL or attention:BLOCK, "
+                              f"got {value!r}")
+    if layers is None or parts[0] not in ("layer", "reflector", "attention"):
         return
     names = tuple(layers)
+    if parts[0] == "attention":
+        blocks = sorted(n.removesuffix(".attn.o") for n in names if n.endswith(".attn.o"))
+        if parts[1] not in blocks:
+            raise StoryboardError(f"{where}: no attention in {parts[1]!r} (blocks: {', '.join(blocks) or 'none'})")
+        return
     if parts[1] not in names:
         raise StoryboardError(f"{where}: no layer {parts[1]!r} (layers: {', '.join(names)})")
     if parts[0] == "reflector" and isinstance(layers, Mapping):

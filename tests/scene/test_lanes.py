@@ -276,3 +276,24 @@ def test_a_click_on_an_attention_beam_picks_it(scene):
     finally:
         plotter.close()
     assert hit is not None and hit[0] == "ray" and r.kind[hit[1]] == ATTENTION
+
+
+def test_a_highlight_boxes_a_blocks_attention_zone_and_the_whole_wall(scene):
+    from cube_viz.anim.storyboard import StoryboardError, check_highlight
+    from cube_viz.render.elements.highlight import highlight_bounds
+
+    _, spec, _, _, _ = scene
+    lat = spec.lattice
+    x0, x1, y0, y1, z0, z1 = highlight_bounds(spec, "attention:blocks.1")
+    assert y0 < lat.slab("blocks.1.attn.v").y < lat.slab("blocks.1.attn.o").y < y1
+    assert y1 - y0 < lat.slab("blocks.1.mlp.fc").y - lat.slab("blocks.1.attn.v").y  # the zone, not the block
+    assert x0 <= -lat.half_width and x1 >= lat.half_width
+    x0, x1, _, _, z0, z1 = highlight_bounds(spec, "wall")  # the words' cells, not their centres
+    p, (cw, ch) = spec.wall.positions, spec.wall.cell
+    eps = 1e-4  # float32 centres
+    assert x0 <= p[:, 0].min() - cw / 2 + eps and x1 >= p[:, 0].max() + cw / 2 - eps
+    assert z0 <= p[:, 2].min() - ch / 2 + eps and z1 >= p[:, 2].max() + ch / 2 - eps
+    names = {s.name: (s.rows, s.cols) for s in lat.slabs}
+    check_highlight("attention:blocks.1", "shot 1", names)
+    with pytest.raises(StoryboardError, match=r"no attention in 'blocks\.7'"):
+        check_highlight("attention:blocks.7", "shot 1", names)

@@ -1,5 +1,5 @@
-"""A storyboard's highlight: a magenta box around a layer, the wall, the rays or one reflector (magenta: a hue
-nothing else in the picture means; scene.palette)."""
+"""A storyboard's highlight: a magenta box around a layer, the wall, the rays, one reflector or a transformer
+block's attention zone (magenta: a hue nothing else in the picture means; scene.palette)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,15 @@ WIDTH = 3.0
 def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
     """World bounds (xmin, xmax, ymin, ymax, zmin, zmax) of a storyboard highlight."""
     lat = spec.lattice
-    pad = 1.5
-    if what == "wall":
+    pad = np.full(3, 1.5)
+    if what == "wall":  # the words' cells, not only their centres
         p = spec.wall.positions
+        pad = np.array([spec.wall.cell[0] / 2, 1.5, spec.wall.cell[1] / 2])
+    elif what.startswith("attention:"):  # from V to O across the cube: where the heads' light crosses the lanes
+        block = what.split(":", 1)[1]
+        h = lat.half_width
+        p = np.array([[-h, lat.slab(f"{block}.attn.v").y, -h], [h, lat.slab(f"{block}.attn.o").y, h]])
+        pad = np.array([0.0, 0.5, 0.0])
     elif what == "rays":
         p = np.array([[-lat.half_width, lat.front_y, -lat.half_width], [lat.half_width, lat.wall_y, lat.half_width]])
     elif what.startswith("layer:"):
@@ -28,7 +34,7 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
         _, layer, row, col = what.split(":")
         slab = next(s for s in lat.slabs if s.name == layer)
         p = lat.positions[slab.weights][int(row) * slab.cols + int(col)][None, :]
-        pad = 1.2
+        pad = np.full(3, 1.2)
     lo, hi = p.min(axis=0) - pad, p.max(axis=0) + pad
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
