@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from html import escape
 
 import numpy as np
@@ -18,6 +19,7 @@ def percent(p: float) -> str:
     return f"{p:.0%}" if p >= 0.01 else f"{p:.1%}"
 
 
+HUD_LINE = 34  # characters: the HUD fits the gutter beside a centred cube
 PUNCTUATION = {".": "full stop", ",": "comma", "?": "question mark", "!": "exclamation mark", ";": "semicolon",
                ":": "colon"}
 
@@ -36,7 +38,9 @@ def hud_text(frame: Frame, vocab: tuple[str, ...]) -> str:
     lines = [f"step {frame.step}   epoch {frame.epoch + 1}", f"loss {loss}"]
     if frame.prompt is not None:
         # what the model reads: the last few words, padded with <s>, unknown words as <unk>
-        lines.append(f"context: {' '.join(frame.context)} ...")
+        # (wrapped: the transformer's 8 words made one long line, and the HUD shrank to fit it)
+        lines += textwrap.wrap(f"context: {' '.join(frame.context)} ...", HUD_LINE, subsequent_indent="  ",
+                               break_long_words=False)
         if frame.target_id is not None and frame.probs is not None:
             p, place = frame.probs[frame.target_id], rank(frame.probs, frame.target_id)
             top = " = the top guess" if place == 1 else ""

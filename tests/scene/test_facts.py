@@ -57,5 +57,17 @@ def test_a_words_facts_and_the_hud_rank_it_by_torchs_softmax():
     assert max(len(line) for line in lines) <= 40  # short lines: the HUD fits the gutter beside the cube
 
 
+def test_the_transformers_long_context_wraps_so_the_hud_keeps_its_size():
+    from tests.conftest import SMALL_TRANSFORMER, trained_scene
+
+    t, spec, _ = trained_scene(TrainConfig(**{**SMALL_TRANSFORMER, "context": 8}), 2)
+    t.set_probe("these owls do not jump at the barn")
+    lines = hud_text(build_frame(spec, t.snapshot()), spec.vocab).splitlines()
+    assert max(len(line) for line in lines) <= 40  # as short as the MLP's: the HUD is drawn as large
+    start = next(i for i, line in enumerate(lines) if line.startswith("context: "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("predicts: "))
+    assert " ".join(line.strip() for line in lines[start:end]) == "context: these owls do not jump at the barn ..."
+
+
 def test_the_hud_names_a_punctuation_mark_rather_than_printing_it_bare():
     assert spoken(".") == '"." (full stop)' and spoken("book") == "book"
