@@ -97,7 +97,7 @@ def test_each_slab_name_stands_at_its_slab_in_the_lights_order(hidden):
     plotter = offscreen_plotter((200, 200))
     try:
         labels = CubeView(plotter, spec)["slab-labels"].names
-        where = np.array([a.GetPositionCoordinate().GetValue() for a in labels])
+        where = np.array([a.GetPositionCoordinate().GetReferenceCoordinate().GetValue() for a in labels])
     finally:
         plotter.close()
     assert [a.GetInput() for a in labels] == [slab_title(s.name) for s in lat.slabs]

@@ -35,7 +35,12 @@ class SlabLabels(Element):
         self.names = []
         for text, y in axis_labels(lat):
             actor = self.label(text, f"slab-label-{len(self.names)}")
-            actor.GetPositionCoordinate().SetValue(lat.half_width, y, -BELOW * lat.half_width)  # along the light
+            position = actor.GetPositionCoordinate()  # a world anchor along the light, and an offset in pixels
+            anchor = vtk.vtkCoordinate()
+            anchor.SetCoordinateSystemToWorld()
+            anchor.SetValue(lat.half_width, y, -BELOW * lat.half_width)
+            position.SetCoordinateSystemToDisplay()
+            position.SetReferenceCoordinate(anchor)
             self.names.append(actor)
         self.title = self.label("", "slab-title")
         self.text_scale = 1.0
@@ -58,8 +63,8 @@ class SlabLabels(Element):
     def _place(self, *_) -> None:
         """In a close-up, its slab's name at the top of the view (the others are cut away with their slabs);
         otherwise the names along the edge, shown only where the slabs stand apart on screen: looking along the
-        light (front, or from behind) every name lands on the same spot and they print over each other; and a name
-        that would cover another is left out."""
+        light (front, or from behind) every name lands on the same spot and they print over each other; a name
+        that would cover another drops a line below it, like a second row of ticks, or is left out."""
         near, far = drawn_depths(self.plotter)
         cam = self.plotter.camera
         closeup = bool(np.isfinite(near))
@@ -67,9 +72,14 @@ class SlabLabels(Element):
         kept: list[tuple[float, float, float, float]] = []
         for actor in reversed(self.names):  # from the wall's end: where names crowd, the later one gives way
             actor.GetTextProperty().SetFontSize(font_size(FONT, self.text_scale))
+            actor.SetPosition(0, 0)
             on = bool(self.shown and not closeup and abs(cam.direction[1]) < LABELS_APART)
             box = text_box(actor, self.plotter.renderer) if on else None
-            on = on and not any(overlap(box, other) for other in kept)
+            if on and any(overlap(box, other) for other in kept):  # one line down
+                drop = box[3] - box[2]
+                actor.SetPosition(0, -drop)
+                box = (box[0], box[1], box[2] - drop, box[3] - drop)
+                on = not any(overlap(box, other) for other in kept)
             actor.SetVisibility(on)
             if on:
                 kept.append(box)
