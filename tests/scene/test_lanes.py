@@ -202,6 +202,8 @@ def test_the_names_along_the_edge_never_print_over_each_other(scene, size):
     finally:
         plotter.close()
     assert names[-1].GetVisibility() and len(boxes) >= 3  # the embedding's name, and most of the others
+    if size == (1296, 960):  # the window's view: a crowded name drops a line rather than going missing
+        assert len(boxes) == len(names)
     assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
