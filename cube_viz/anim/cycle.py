@@ -33,11 +33,13 @@ from cube_viz.anim.phases import (  # noqa: F401 (CYCLE and CYCLE_SECONDS re-exp
 )
 from cube_viz.scene import orient
 from cube_viz.scene.frame import CubeSpec, Frame, Plates, build_frame
+from cube_viz.scene.lanes import ATTENTION, FAINT_ATTENTION, LANE
 from cube_viz.scene.lattice import PlateSet, plate_sets
 from cube_viz.sim.snapshot import Snapshot
 
 GLOW_SCALE = 0.002  # |grad| at which a plate glows at half strength; the same for every layer and run
 FIELD_SCALE = 3e-6  # |weight-decay pull| at half strength of the stabilizing field
+CARRIED = (LANE, ATTENTION, FAINT_ATTENTION)  # the light the wave runs back along to earlier words
 GLINT_TOP = 0.01  # the largest 1% of |update| of a plate set this step glint (and every sign flip)
 
 
@@ -62,6 +64,9 @@ class Motion:
     decaying: bool = True  # weight decay is on: there is a stabilizing field to explain
     wall: float = 1.0  # the wall phase: 0 until the forward light reaches the wall, 1 once it shows the
     # prediction (not drawn yet: the wall is lit throughout, as before)
+    ray_glow: np.ndarray | None = None  # (S,) float32 in [0, 1]: the transformer's lanes and attention beams lit by
+    # the wave as it passes them, each as much as its own light (the gradient returns along attention in proportion
+    # to the weight)
 
 
 def glow_level(grad: np.ndarray) -> np.ndarray:
@@ -172,6 +177,11 @@ class StepCycle:
         self.plates = tuple(PlateStep.of(spec, ps, after, decay) for ps in self.plan.sets)
         rays = self.before.rays
         self.stage = None if rays is None else rays.stage.astype(np.float64) / max(1, rays.stage.max())  # (S,)
+        self.ray_arrival = None  # (S,) the u at which the wave passes each lane and attention segment's middle
+        if rays is not None and spec.lattice.lanes:
+            middle = (rays.starts + rays.ends) / 2
+            self.ray_arrival = self.plan.wave.arrival(middle, np.zeros(len(middle)), np.ones(len(middle)))
+            self.carried = np.where(np.isin(rays.kind, CARRIED), rays.intensity, 0).astype(np.float32)
 
     def frame(self, u: float, exaggeration: float | None = None) -> Frame:
         """The frame at progress u (exaggeration: the one the cycle was made with, unless given)."""
@@ -186,9 +196,12 @@ class StepCycle:
         reveal = None
         if shown.rays is not None:
             reveal = np.ones(len(shown.rays.stage), np.float32) if settled else p.forward.interpolate(u, self.stage)
+        glow = None
+        if self.ray_arrival is not None and not settled:
+            glow = (p.wave.interpolate(u, self.ray_arrival) * self.carried).astype(np.float32)
         motion = Motion(**{ps.name: m for ps, (_, m) in zip(p.sets, moved, strict=True)}, ray_reveal=reveal,
                         wave_y=p.wave.front(u), exaggeration=k, decaying=snap.weight_decay > 0,
-                        wall=p.wall.interpolate(u))
+                        wall=p.wall.interpolate(u), ray_glow=glow)
         return replace(shown, **{ps.name: plates for ps, (plates, _) in zip(p.sets, moved, strict=True)},
                        motion=motion, step=snap.step, epoch=snap.epoch, loss=snap.loss)
 

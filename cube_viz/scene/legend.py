@@ -21,6 +21,7 @@ LANES = (  # the transformer's light
     (("rays",), "pink, lime = attention heads 1, 2: bright = weight"),
     (("rays",), "grey gate = a later word, closed to it (causal mask)"),
 )
+LANES_MOTION = ((("waves", "rays"), "glow on lanes, attention = the gradient going back"),)
 MOTION = (  # while a step plays: the wave and the turns
     (("waves", "reflectors", "biases"), "glow = size of the gradient as the wave passes"),
     (("reflectors", "biases"), "plate 1.5x larger while turning = top 1% update or sign flip"),
@@ -32,6 +33,7 @@ def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None
     weight decay pulls) while a step plays, None for a still; lanes: the transformer's lanes and attention.
     The weight and bias entries share a line when both are shown."""
     entries = ENTRIES[:5] + (LANES if lanes else ()) + ENTRIES[5:] + (MOTION if motion is not None else ())
+    entries += LANES_MOTION if lanes and motion is not None else ()
     lines = [line for names, line in entries if any(n in shown for n in names)]
     if "plate = one weight" in lines and "small plate = one bias" in lines:
         at = lines.index("plate = one weight")

@@ -299,3 +299,23 @@ def test_a_highlight_boxes_a_blocks_attention_zone_and_the_whole_wall(scene):
     check_highlight("attention:blocks.1", "shot 1", names)
     with pytest.raises(StoryboardError, match=r"no attention in 'blocks\.7'"):
         check_highlight("attention:blocks.7", "shot 1", names)
+
+
+def test_the_wave_runs_back_along_the_lanes_and_across_attention_as_bright_as_their_light(scene):
+    """As the backward wave passes an attention beam's middle, the beam glows as much as its own light: the
+    gradient returns to an earlier word's value in proportion to the weight it was read with."""
+    from cube_viz.anim.cycle import StepCycle
+
+    trainer, spec, _, _, _ = scene
+    before = trainer.snapshot()
+    after = trainer.step(capture=True)
+    cycle = StepCycle(spec, before, after)
+    r = cycle.before.rays
+    a = cycle.before.attention
+    s = int(a.segment[np.argmax(a.weight * (a.layer == 1))])  # block 2's strongest beam
+    middle = ((r.starts[s] + r.ends[s]) / 2)[None, :]
+    u = float(cycle.plan.wave.arrival(middle, np.zeros(1), np.ones(1))[0])
+    glow = cycle.frame(u).motion.ray_glow
+    assert glow[s] == pytest.approx(r.intensity[s], rel=1e-5)
+    assert np.all(glow[r.kind == LIGHT] == 0)  # the beams through the slabs: the plates glow there
+    assert np.all(cycle.frame(0.0).motion.ray_glow == 0)  # before the wave leaves the wall

@@ -68,7 +68,10 @@ class Rays(Element):
         self.core, self.halo = beam_widths(r.intensity)
         s = len(r.starts)
         rgba = np.zeros((self.n, 2, 6, 4), np.uint8)  # beams past s (the count varies) stay unlit
-        rgba[:s, :, :, :3] = palette.light(r.contribution, r.intensity, r.kind, r.head)[:, None, None]
+        rgb = palette.light(r.contribution, r.intensity, r.kind, r.head)
+        if frame.motion is not None and frame.motion.ray_glow is not None:  # the wave running back along them
+            rgb = palette.lit(rgb, frame.motion.ray_glow, np.zeros(s, np.float32))
+        rgba[:s, :, :, :3] = rgb[:, None, None]
         rgba[:s, :, 2:4, 3] = 255
         rgba[:s, :, [1, 4], 3] = round(255 * HALO_ALPHA)
         thin = np.flatnonzero(r.kind == FAINT_ATTENTION)  # thin lines: the glows of many ran into a haze
