@@ -51,7 +51,8 @@ class StoryboardError(UserError):
 
 
 def camera_key(value, where: str, layers: Layers | None = None) -> CameraKey:
-    """A preset name (iso, front, side, top, slab:NAME) or a table {azimuth, elevation, zoom, slab}."""
+    """A preset name (iso, front, side, top, slab:NAME, attention:BLOCK) or a table {azimuth, elevation, zoom,
+    slab}."""
     names = None if layers is None else tuple(layers)
     if isinstance(value, str):
         try:

@@ -15,7 +15,7 @@ from cube_viz.scene.camera import PRESETS, preset
 from cube_viz.scene.lattice import slab_names
 from cube_viz.scene.rays import PER_LAYER
 
-CAMERAS = (*PRESETS, "slab:NAME")
+CAMERAS = (*PRESETS, "slab:NAME", "attention:BLOCK")
 MAX_SIZE = (3840, 2160)
 
 
@@ -24,7 +24,8 @@ def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080", hide: b
     add_shared_flags(g, "scene", hide=hide, rays=True, ablate="knock out this fraction of the reflectors (drawn dark "
                      "and flat; the wall shows the damaged model's prediction); the saved model stays intact")
     g.add_argument("--camera", default="iso", metavar="PRESET",
-                   help=f"one of {', '.join(CAMERAS)} (a close-up of one slab, e.g. slab:hidden.0; default iso)")
+                   help=f"one of {', '.join(CAMERAS)} (a close-up of one slab, e.g. slab:hidden.0; of the "
+                   "transformer's attention zone, e.g. attention:blocks.1; default iso)")
     g.add_argument("--size", default=size, metavar="WxH",
                    help=f"image size in pixels, up to 3840x2160 (default {size})")
     g.add_argument("--save-checkpoint", metavar="PATH", help="also save the trained model as a checkpoint")

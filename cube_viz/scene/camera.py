@@ -28,25 +28,36 @@ class CameraKey:
     azimuth: float  # degrees, 0 = looking along the light from the front, positive = from the right
     elevation: float  # degrees above the slabs' middle
     zoom: float = 1.0  # 1: the framed box fills FILL of the view
-    slab: str | None = None  # a close-up of this slab's middle; None: the whole cube
+    slab: str | None = None  # a close-up of this slab's middle ("attention:blocks.1": that block's attention zone,
+    # from V to O); None: the whole cube
 
 
 PRESETS = {"iso": CameraKey(-22.8, 17.7), "front": CameraKey(0.0, 0.0), "side": CameraKey(73.3, 13.1),
            "top": CameraKey(0.0, 89.0)}
 CLOSE_UP_PREFIX = "slab:"
+ZONE_PREFIX = "attention:"  # the close-up of a transformer block's attention zone: CameraKey.slab "attention:NAME"
+ZONE = (-12.0, 62.0)  # seen from above and a little aside: the lanes and the beams crossing them spread out
 
 
 def preset(name: str, slabs: tuple[str, ...] | None = None) -> CameraKey:
-    """A named view: iso, front, side, top, or slab:NAME (a close-up; NAME checked against `slabs` when
-    given). ValueError naming the problem."""
+    """A named view: iso, front, side, top, slab:NAME (a close-up; NAME checked against `slabs` when given) or
+    attention:BLOCK (the transformer's block BLOCK, e.g. blocks.1: its attention zone). ValueError naming the
+    problem."""
     if name in PRESETS:
         return PRESETS[name]
+    if name.startswith(ZONE_PREFIX):
+        block = name[len(ZONE_PREFIX):]
+        if slabs is not None and f"{block}.attn.o" not in slabs:
+            blocks = sorted(s.removesuffix(".attn.o") for s in slabs if s.endswith(".attn.o"))
+            raise ValueError(f"no attention in {block!r} for camera {name!r} (blocks: {', '.join(blocks) or 'none'})")
+        return CameraKey(*ZONE, slab=name)
     if name.startswith(CLOSE_UP_PREFIX):
         slab = name[len(CLOSE_UP_PREFIX):]
         if slabs is not None and slab not in slabs:
             raise ValueError(f"no slab {slab!r} for camera {name!r} (slabs: {', '.join(slabs)})")
         return CameraKey(*CLOSE_UP, slab=slab)
-    raise ValueError(f"unknown camera preset {name!r}: use one of {', '.join(PRESETS)} or slab:NAME")
+    raise ValueError(f"unknown camera preset {name!r}: use one of {', '.join(PRESETS)}, slab:NAME or "
+                     "attention:BLOCK")
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,10 @@ def framed_box(lattice: Lattice, slab: str | None) -> np.ndarray:
     h = lattice.half_width
     if slab is None:
         return box_corners(np.array([-h, lattice.front_y, -h * (1 + SENTENCE_ROOM)]), np.array([h, lattice.wall_y, h]))
+    if slab.startswith(ZONE_PREFIX):  # from just before V to just after O, the cube's width and height
+        block = slab[len(ZONE_PREFIX):]
+        v, o = lattice.slab(f"{block}.attn.v"), lattice.slab(f"{block}.attn.o")
+        return box_corners(np.array([-h, v.y - 0.5 * v.pitch, -h]), np.array([h, o.y + 0.5 * o.pitch, h]))
     s = next(s for s in lattice.slabs if s.name == slab)
     plates = lattice.positions[s.weights]  # (rows * cols, 3)
     lo, hi = plates.min(axis=0), plates.max(axis=0)

@@ -130,13 +130,17 @@ def axis_labels(lat: Lattice) -> list[tuple[str, float]]:
         return [(slab_title(s.name), s.y) for s in lat.slabs]
     groups: dict[str, list[float]] = {}
     for s in sorted(lat.slabs, key=lambda s: s.y):
-        if s.name.startswith("blocks."):
-            _, block, part = s.name.split(".", 2)
-            title = f"{'attention' if part.startswith('attn') else 'MLP'} {int(block) + 1}"
-        else:
-            title = "embedding (tied)" if s.name == "embed" else slab_title(s.name)
-        groups.setdefault(title, []).append(s.y)
+        groups.setdefault(group_title(s.name), []).append(s.y)
     return [(title, float(np.mean(ys))) for title, ys in groups.items()]
+
+
+def group_title(name: str) -> str:
+    """The transformer's name for the group a slab belongs to: "attention 1" (Q, K, V, O of blocks.0), "MLP 1",
+    "positions", "embedding (tied)"."""
+    if name.startswith("blocks."):
+        _, block, part = name.split(".", 2)
+        return f"{'attention' if part.startswith('attn') else 'MLP'} {int(block) + 1}"
+    return "embedding (tied)" if name == "embed" else slab_title(name)
 
 
 def is_transformer(layout: Layout) -> bool:

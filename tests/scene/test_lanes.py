@@ -319,3 +319,36 @@ def test_the_wave_runs_back_along_the_lanes_and_across_attention_as_bright_as_th
     assert glow[s] == pytest.approx(r.intensity[s], rel=1e-5)
     assert np.all(glow[r.kind == LIGHT] == 0)  # the beams through the slabs: the plates glow there
     assert np.all(cycle.frame(0.0).motion.ray_glow == 0)  # before the wave leaves the wall
+
+
+def test_a_close_up_of_a_blocks_attention_zone_draws_only_the_zone_and_is_titled_by_it(scene):
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import drawn_depths, grab, offscreen_plotter, set_camera
+    from cube_viz.scene.camera import preset
+
+    _, spec, frame, _, _ = scene
+    lat = spec.lattice
+    names = tuple(s.name for s in lat.slabs)
+    with pytest.raises(ValueError, match=r"no attention in 'blocks\.5'"):
+        preset("attention:blocks.5", names)
+    plotter = offscreen_plotter((640, 360))
+    try:
+        view = CubeView(plotter, spec, text_scale=360 / 1080)
+        view.update(frame)
+        set_camera(plotter, lat, "attention:blocks.1")
+        grab(plotter)
+        near, far = drawn_depths(plotter)
+        title = view["slab-labels"].title
+        assert title.GetVisibility() and title.GetInput() == "attention 2"
+    finally:
+        plotter.close()
+    assert near < lat.slab("blocks.1.attn.v").y < lat.slab("blocks.1.attn.o").y < far
+    assert lat.slab("blocks.1.attn.k").y < near and far < lat.slab("blocks.1.mlp.fc").y  # only the zone
+
+
+def test_a_bad_attention_camera_is_one_line_before_training(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("screenshot", "s.png", "--model", "transformer", "--context", "5", "--d-model", "16",
+                             "--camera", "attention:blocks.9", "--steps", "5")
+    assert code == 2 and "no attention in 'blocks.9'" in err and len(err.strip().splitlines()) == 1
+    assert "training" not in out + err and not (tmp_path / "s.png").exists()

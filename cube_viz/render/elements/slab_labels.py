@@ -11,7 +11,7 @@ import vtk
 
 from cube_viz.render.elements.base import Element, font_size, text_box
 from cube_viz.render.view import drawn_depths
-from cube_viz.scene.lattice import axis_labels, slab_title
+from cube_viz.scene.lattice import axis_labels, group_title, slab_title
 
 FONT, TITLE_FONT = 18, 30  # points at scale 1: a name under its slab, a close-up's title
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
@@ -88,7 +88,8 @@ class SlabLabels(Element):
             d = np.asarray(cam.direction)  # unit, toward the focal point
             up = np.asarray(cam.up) - np.dot(cam.up, d) * d
             title = np.asarray(cam.focal_point) + up / np.linalg.norm(up) * cam.parallel_scale * TITLE_AT
-            self.title.SetInput(slab_title(inside[0].name))
+            groups = {group_title(s.name) for s in inside} if self.spec.lattice.lanes else set()
+            self.title.SetInput(groups.pop() if len(inside) > 1 and len(groups) == 1 else slab_title(inside[0].name))
             self.title.GetPositionCoordinate().SetValue(*title)
             self.title.GetTextProperty().SetFontSize(font_size(TITLE_FONT, self.text_scale))
 
