@@ -12,6 +12,7 @@
     exaggeration = 3                   # lecture only: turns overshoot x3 and settle on the true weight
     weight_decay = 0.01                # optional: change the live run's weight decay (or lr) from this shot on
     prompt = "the boy reads the long"  # optional: the prompt traced from this shot on (not with --from-run)
+    every_position = true              # optional, the transformer: every word's attention and the causal mask
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from cube_viz.scene.lattice import Lattice
 
 TRAINING = ("pause", "lecture", "training")
 FIELDS = {"duration", "camera", "caption", "highlight", "training", "steps_per_second", "cycle_seconds",
-          "exaggeration", "lr", "weight_decay", "prompt"}
+          "exaggeration", "lr", "weight_decay", "prompt", "every_position"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Shot:
     lr: float | None = None
     weight_decay: float | None = None
     prompt: str | None = None  # traced from this shot on (None: the one before)
+    every_position: bool = False  # the transformer: every word's attention and the causal mask drawn
 
 
 class StoryboardError(UserError):
@@ -107,6 +109,8 @@ def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
     for text_field in ("caption", "highlight", "prompt"):
         if text_field in raw and not isinstance(raw[text_field], str):
             raise StoryboardError(f"{where}: field {text_field!r} must be a text")
+    if not isinstance(raw.get("every_position", False), bool):
+        raise StoryboardError(f"{where}: field 'every_position' must be true or false")
     highlight = raw.get("highlight")
     if highlight is not None:
         check_highlight(highlight, f"{where}: field 'highlight'", layers)
@@ -115,7 +119,8 @@ def parse_shot(raw: dict, where: str, layers: Layers | None = None) -> Shot:
                 caption=raw.get("caption"), highlight=highlight, training=training,
                 steps_per_second=number("steps_per_second", 60.0), cycle_seconds=number("cycle_seconds", CYCLE_SECONDS),
                 exaggeration=number("exaggeration", 1.0), lr=number("lr", None, optional=True),
-                weight_decay=number("weight_decay", None, positive=False, optional=True), prompt=raw.get("prompt"))
+                weight_decay=number("weight_decay", None, positive=False, optional=True), prompt=raw.get("prompt"),
+                every_position=raw.get("every_position", False))
 
 
 def check_highlight(value: str, where: str, layers: Layers | None) -> None:

@@ -207,7 +207,9 @@ def frames_of(request: RecordRequest, director: Director, source: Source, knocke
 
     show(0.0)
     steps_due, t0 = 0.0, 0.0
+    spec = director.spec
     for shot in request.shots:
+        director.spec = replace(spec, every_position=spec.every_position or shot.every_position)
         source.set_hyperparameters(shot.lr, shot.weight_decay)
         if shot.prompt is not None:
             source.set_prompt(shot.prompt)

@@ -15,11 +15,11 @@ pattern itself: keys across (the lanes), queries along the light. For each head 
 each key s <= q, a beam from lane s (the rail, at V's depth) to lane q at q's own depth in the zone (the last
 query's at the mixture's depth, and up at the height of head h's rows), brighter and wider the larger the
 attention weight p[l, h, q, s]: intensity sqrt(p), not rescaled per row, so that a head spread evenly over 8
-words (1/8 each) still shows at a third. By default only the focused query's beams are drawn; with
-`every_position` the other queries' too, at FAINT of that, as thin lines without glow (kind FAINT_ATTENTION: their
-glows ran together into one yellow haze). The causal mask is drawn: at each query's depth a grey gate closes each
-lane after it (its future) across the rail, so that the zone shows the pattern's upper triangle gated (and with
-every position, its lower one lit).
+words (1/8 each) still shows at a third. By default only the focused query's beams are drawn (the last word has
+no future to close); with `every_position` the other queries' too, at FAINT of that, as thin lines without glow
+(kind FAINT_ATTENTION: their glows ran together into one yellow haze), and the causal mask is drawn: at each
+query's depth a grey gate closes each lane after it (its future) across the rail, so that the zone shows the
+pattern's lower triangle lit and its upper one gated.
 
 A segment's stage is its rank along the light (0 the entry, r for the slab r-th from the front, the wall last),
 so that the light is revealed front to back.
@@ -214,12 +214,14 @@ def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_laye
                        np.where(focused, ATTENTION, FAINT_ATTENTION), h,
                        intensity=np.sqrt(w) * np.where(focused, 1.0, FAINT))
             attention.append((seg, np.full(len(key), block), np.full(len(key), h), query, key, w))
-        shut_query, shut_key = np.triu_indices(lat.lanes, 1)  # (M,) the keys after each query: its future
-        half = GATE * ((xs[1] - xs[0]) if lat.lanes > 1 else 0.0) / 2
-        at_query = query_depth(y, shut_query, lat.lanes)
-        part(np.column_stack([xs[shut_key] - half, at_query, np.zeros(len(shut_key))]),
-             np.column_stack([xs[shut_key] + half, at_query, np.zeros(len(shut_key))]),
-             np.zeros(len(shut_key)), o, shut_key, shut_query, MASK, intensity=np.full(len(shut_key), MASK_LEVEL))
+        if every_position:  # the last word has no future: gates alone would stand for queries not drawn
+            shut_query, shut_key = np.triu_indices(lat.lanes, 1)  # (M,) the keys after each query: its future
+            half = GATE * ((xs[1] - xs[0]) if lat.lanes > 1 else 0.0) / 2
+            at_query = query_depth(y, shut_query, lat.lanes)
+            part(np.column_stack([xs[shut_key] - half, at_query, np.zeros(len(shut_key))]),
+                 np.column_stack([xs[shut_key] + half, at_query, np.zeros(len(shut_key))]),
+                 np.zeros(len(shut_key)), o, shut_key, shut_query, MASK,
+                 intensity=np.full(len(shut_key), MASK_LEVEL))
         beams(f"{b}.attn.o", at(y["mixed"]), at(y["attn.o"]))
         beams(f"{b}.mlp.fc", at(y["ln2"]), lane_nodes(lat, f"{b}.mlp.fc", x, y["mlp.fc"]))
         beams(f"{b}.mlp.proj", lane_nodes(lat, f"{b}.mlp.fc", x, y["gelu"]), at(y["mlp.proj"]))

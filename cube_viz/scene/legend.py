@@ -19,8 +19,8 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
 LANES = (  # the transformer's light
     (("rays",), "pale line = one word's stream, in its lane"),
     (("rays",), "pink, lime = attention heads 1, 2: bright = weight"),
-    (("rays",), "grey gate = a later word, closed to it (causal mask)"),
 )
+GATES = ((("rays",), "grey gate = a later word, closed to it (causal mask)"),)  # with every position drawn
 LANES_MOTION = ((("waves", "rays"), "glow on lanes, attention = the gradient going back"),)
 MOTION = (  # while a step plays: the wave and the turns
     (("waves", "reflectors", "biases"), "glow = size of the gradient as the wave passes"),
@@ -28,11 +28,13 @@ MOTION = (  # while a step plays: the wave and the turns
 )
 
 
-def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None, lanes: bool = False) -> str:
+def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None, lanes: bool = False,
+                gates: bool = False) -> str:
     """The legend for a view showing the elements named in `shown`; motion: (turn exaggeration, whether
-    weight decay pulls) while a step plays, None for a still; lanes: the transformer's lanes and attention.
-    The weight and bias entries share a line when both are shown."""
-    entries = ENTRIES[:5] + (LANES if lanes else ()) + ENTRIES[5:] + (MOTION if motion is not None else ())
+    weight decay pulls) while a step plays, None for a still; lanes: the transformer's lanes and attention;
+    gates: its causal mask drawn. The weight and bias entries share a line when both are shown."""
+    entries = (ENTRIES[:5] + (LANES if lanes else ()) + (GATES if gates else ()) + ENTRIES[5:]
+               + (MOTION if motion is not None else ()))
     entries += LANES_MOTION if lanes and motion is not None else ()
     lines = [line for names, line in entries if any(n in shown for n in names)]
     if "plate = one weight" in lines and "small plate = one bias" in lines:

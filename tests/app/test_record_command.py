@@ -238,3 +238,29 @@ def test_a_storyboard_prompt_is_refused_in_one_line_where_it_cannot_be_traced(tm
     code, _, err = run_cli("record", tmp_path / "m.mp4", "--storyboard", board, *extra, *FAST)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert "training" not in err and not (tmp_path / "m.mp4").exists()
+
+
+def test_a_shot_may_draw_every_positions_attention(tmp_path):
+    """A transformer storyboard's `every_position = true` draws every word's attention and the mask in that shot
+    only."""
+    from cube_viz.anim.director import Director
+    from cube_viz.app.record import Source, check_record_args, frames_of
+    from cube_viz.app.train import make_trainer
+    from cube_viz.cli import build_parser, config_overrides
+    from cube_viz.scene.frame import CubeSpec
+    from tests.conftest import SMALL_TRANSFORMER
+
+    board = tmp_path / "b.toml"
+    board.write_text('[[shot]]\nduration = 0.2\n[[shot]]\nduration = 0.2\nevery_position = true\n'
+                     '[[shot]]\nduration = 0.2\n')
+    flags = ["--model", "transformer", "--context", str(SMALL_TRANSFORMER["context"]), "--d-model",
+             str(SMALL_TRANSFORMER["d_model"]), "--steps", "2"]
+    args = build_parser().parse_args(["record", str(tmp_path / "m.mp4"), "--storyboard", str(board), "--fps", "10",
+                                      *flags])
+    overrides = config_overrides(args)
+    trainer = make_trainer(overrides)
+    spec = CubeSpec.build(trainer.initial_parameters(), trainer.dataset.vocab.words)
+    queries = [len(set(f.attention.query)) for f, _ in frames_of(check_record_args(args, overrides), Director(spec),
+                                                                  Source(trainer=trainer))]
+    t = SMALL_TRANSFORMER["context"]
+    assert queries == [1, 1, t, t, 1, 1]

@@ -82,6 +82,7 @@ def test_by_default_only_the_last_word_attends_in_the_picture(scene):
     _, _, frame, _, ref = scene
     a = frame.attention
     assert len(a.segment) == L * H * T and np.all(a.query == T - 1)  # the last query reads every key
+    assert not np.any(frame.rays.kind == MASK)  # the last word has no future to close
     np.testing.assert_allclose(a.weight, ref["attention"][a.layer, a.head, a.query, a.key], rtol=1e-4, atol=1e-6)
 
 

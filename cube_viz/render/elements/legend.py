@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cube_viz.render.elements.base import Element, corner_text, font_size
 from cube_viz.scene.frame import Frame
+from cube_viz.scene.lanes import MASK
 from cube_viz.scene.legend import legend_text
 
 FONT = 22
@@ -17,18 +18,20 @@ class Legend(Element):
         self.built = built  # the elements drawn before it: which of them are shown decides its lines
         self.text = self.add(corner_text(plotter, "lower_left", "#c8d2e6", "legend", backdrop=True))
         self.motion: tuple[float, bool] | None = None
+        self.gates = False  # the frame draws the transformer's causal mask
         self.content = None  # as written; the text shown may be wrapped narrower
         self.refresh()
 
     def update(self, frame: Frame) -> None:
         m = frame.motion
         self.motion = None if m is None else (m.exaggeration, m.decaying)
+        self.gates = frame.rays is not None and bool((frame.rays.kind == MASK).any())
         self.refresh()
 
     def refresh(self) -> None:
         """The lines for the elements shown now (an element may be hidden or shown between frames)."""
         shown = [name for name in EXPLAINED if name in self.built and self.built[name].shown]
-        text = legend_text(shown, self.motion, bool(self.spec.lattice.lanes))
+        text = legend_text(shown, self.motion, bool(self.spec.lattice.lanes), self.gates)
         if text != self.content:
             self.content = text
             self.text.SetInput(text)
