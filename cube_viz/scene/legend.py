@@ -17,7 +17,7 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
     (("wall",), "gold word = top guess   green word = true next word"),
 )
 LANES = (  # the transformer's light
-    (("rays",), "pale line = one word's stream, in its lane"),
+    (("rays",), "pale line = a word's stream in its lane: bright = large"),
     (("rays",), "pink, lime = attention heads 1, 2: bright = weight"),
 )
 GATES = ((("rays",), "grey gate = a later word, closed to it (causal mask)"),)  # with every position drawn
