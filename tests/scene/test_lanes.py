@@ -341,8 +341,15 @@ def test_a_close_up_of_a_blocks_attention_zone_draws_only_the_zone_and_is_titled
         near, far = drawn_depths(plotter)
         title = view["slab-labels"].title
         assert title.GetVisibility() and title.GetInput() == "attention 2"
+        words = np.array([a.GetPositionCoordinate().GetValue() for a in view["context"].actors])
+        set_camera(plotter, lat, "top")
+        grab(plotter)
+        home = np.array([a.GetPositionCoordinate().GetValue() for a in view["context"].actors])
     finally:
         plotter.close()
+    np.testing.assert_allclose(words[:, 0], lane_x(lat), rtol=1e-6)  # each word at its lane's foot in the zone
+    assert np.allclose(words[:, 1], near) and np.all(np.abs(words[:, 2]) < lat.half_width)
+    np.testing.assert_allclose(home, frame.rays.words, rtol=1e-6)  # and back at the front face for the cube
     assert near < lat.slab("blocks.1.attn.v").y < lat.slab("blocks.1.attn.o").y < far
     assert lat.slab("blocks.1.attn.k").y < near and far < lat.slab("blocks.1.mlp.fc").y  # only the zone
 

@@ -1,15 +1,19 @@
 """The prompt's context words at the cube's front face, each where its light enters (scene.rays.entry_points):
-a sentence along the face's lower edge, each word hanging below the point its beams fan out from."""
+a sentence along the face's lower edge, each word hanging below the point its beams fan out from. In a close-up
+of the transformer's attention zone (the front face cut away) each word stands at its lane's foot there."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyvista as pv
 import vtk
 
 from cube_viz.render.elements.base import Element, font_size
+from cube_viz.render.view import drawn_depths
 from cube_viz.scene.frame import Frame
 
 FONT = 20  # a little larger than the slab names: these are what the lecture is about
+LANE_FOOT = 0.9  # in a zone close-up, the words this many half-widths below the middle: inside the frame
 
 
 class Context(Element):
@@ -30,17 +34,29 @@ class Context(Element):
             prop.SetBackgroundColor(0.02, 0.03, 0.06)
             prop.SetBackgroundOpacity(0.85)
             plotter.add_actor(self.add(actor), name=f"context-{p}", reset_camera=False, pickable=False)
+        self.at = np.zeros((0, 3))  # (k, 3) where the frame's words stand
         self.present(False)
+        plotter.renderer.AddObserver("StartEvent", self._place)
 
     def update(self, frame: Frame) -> None:
         words = frame.context if frame.rays is not None else None
         self.present(bool(words))
         if not words:
             return
-        for actor, word, at in zip(self.actors, words, frame.rays.words, strict=True):
+        for actor, word in zip(self.actors, words, strict=True):
             if actor.GetInput() != word:
                 actor.SetInput(word)
-            actor.GetPositionCoordinate().SetValue(*map(float, at))
+        self.at = frame.rays.words
+        self._place()
+
+    def _place(self, *_) -> None:
+        """At the front face; in a cut view of the transformer, at the lanes' feet where the cut begins."""
+        near, _ = drawn_depths(self.plotter)
+        at = np.array(self.at, np.float64)
+        if np.isfinite(near) and self.spec.lattice.lanes and len(at):
+            at[:, 1], at[:, 2] = near, -LANE_FOOT * self.spec.lattice.half_width
+        for actor, p in zip(self.actors, at, strict=False):
+            actor.GetPositionCoordinate().SetValue(*map(float, p))
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
         for actor in self.actors:
