@@ -311,8 +311,8 @@ def test_an_edge_on_wall_names_the_top_guesses_where_their_light_lands(scene):
     """From the top or the side the wall's words are edge-on, unreadable: the top guesses are named there, with
     their probabilities, each at its word, none over another; looking at the wall (iso, front) they are not."""
     from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import boxes_overlap as overlap
     from cube_viz.render.elements.base import text_box
-    from cube_viz.render.elements.slab_labels import overlap
     from cube_viz.render.view import grab, offscreen_plotter, set_camera
 
     spec, frame = scene

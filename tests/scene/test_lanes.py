@@ -187,8 +187,8 @@ def test_attention_beams_draw_in_their_heads_hue(scene):
 @pytest.mark.parametrize("size", [(640, 360), (1296, 960)])
 def test_the_names_along_the_edge_never_print_over_each_other(scene, size):
     from cube_viz.render.cube import CubeView
+    from cube_viz.render.elements.base import boxes_overlap as overlap
     from cube_viz.render.elements.base import text_box
-    from cube_viz.render.elements.slab_labels import overlap
     from cube_viz.render.view import grab, offscreen_plotter, set_camera
 
     _, spec, frame, _, _ = scene

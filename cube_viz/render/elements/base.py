@@ -116,5 +116,51 @@ def corner_text(plotter: pv.Plotter, corner: str, color: str, name: str, backdro
     return actor
 
 
+def anchored_text(plotter: pv.Plotter, name: str, color, opacity: float = 0.85,
+                  hanging: bool = False) -> vtk.vtkTextActor:
+    """Bold text on a dark label, centred on a world point (set with `anchor`) and moved from it by its
+    Position in display pixels (SetPosition: `drop_clear` moves it down where it would cover another label);
+    `hanging`: its top at the point, else its middle."""
+    actor = vtk.vtkTextActor()
+    point = vtk.vtkCoordinate()
+    point.SetCoordinateSystemToWorld()
+    position = actor.GetPositionCoordinate()
+    position.SetCoordinateSystemToDisplay()
+    position.SetReferenceCoordinate(point)
+    prop = actor.GetTextProperty()
+    prop.SetColor(pv.Color(color).float_rgb)
+    prop.BoldOn()
+    prop.SetJustificationToCentered()
+    prop.SetVerticalJustification(vtk.VTK_TEXT_TOP if hanging else vtk.VTK_TEXT_CENTERED)
+    prop.SetBackgroundColor(BACKDROP)
+    prop.SetBackgroundOpacity(opacity)
+    plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
+    return actor
+
+
+def anchor(actor: vtk.vtkTextActor, point) -> None:
+    """Anchor an `anchored_text` at world point (3,)."""
+    actor.GetPositionCoordinate().GetReferenceCoordinate().SetValue(*map(float, point))
+
+
+def boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, right, bottom, top) boxes intersect."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def drop_clear(actor: vtk.vtkTextActor, renderer, placed: list, drops: int):
+    """Move an `anchored_text` down a line at a time, at most `drops` lines, until its box clears every box in
+    `placed`: its box there, or None where it never does (it is left at its anchor then)."""
+    actor.SetPosition(0, 0)
+    left, right, bottom, top = text_box(actor, renderer)
+    line = top - bottom
+    for k in range(drops + 1):
+        box = (left, right, bottom - k * line, top - k * line)
+        if not any(boxes_overlap(box, other) for other in placed):
+            actor.SetPosition(0, -k * line)
+            return box
+    return None
+
+
 def font_size(points: float, text_scale: float) -> int:
     return max(8, round(points * text_scale))

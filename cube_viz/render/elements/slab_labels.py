@@ -1,15 +1,13 @@
 """A name under each slab ("embedding", "hidden 1", ..., "output"; the transformer's blocks), so that a hall can
-follow the light: along
-the cube's lower right edge, just below the glass, like the ticks of an axis along the light. Inside the cube
-the names stood over the wall's words wherever the wall showed behind them."""
+follow the light: along the cube's lower right edge, just below the glass, like the ticks of an axis along the
+light. Inside the cube the names stood over the wall's words wherever the wall showed behind them."""
 
 from __future__ import annotations
 
 import numpy as np
-import pyvista as pv
 import vtk
 
-from cube_viz.render.elements.base import Element, font_size, text_box
+from cube_viz.render.elements.base import Element, anchor, anchored_text, drop_clear, font_size
 from cube_viz.render.view import drawn_depths
 from cube_viz.scene.lattice import axis_labels, group_title, slab_title
 
@@ -17,11 +15,6 @@ FONT, TITLE_FONT = 18, 30  # points at scale 1: a name under its slab, a close-u
 LABELS_APART = 0.95  # the names show while the view is more than ~18 degrees off the light's axis
 BELOW = 1.05  # every name this many of the cube's half sizes below its middle: just under the glass
 TITLE_AT = 0.8  # in a close-up, its slab's name this far up from the view's middle to its top edge
-
-
-def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    """Whether two (left, right, bottom, top) boxes intersect."""
-    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
 
 
 class SlabLabels(Element):
@@ -35,29 +28,16 @@ class SlabLabels(Element):
         self.names = []
         for text, y in axis_labels(lat):
             actor = self.label(text, f"slab-label-{len(self.names)}")
-            position = actor.GetPositionCoordinate()  # a world anchor along the light, and an offset in pixels
-            anchor = vtk.vtkCoordinate()
-            anchor.SetCoordinateSystemToWorld()
-            anchor.SetValue(lat.half_width, y, -BELOW * lat.half_width)
-            position.SetCoordinateSystemToDisplay()
-            position.SetReferenceCoordinate(anchor)
+            anchor(actor, (lat.half_width, y, -BELOW * lat.half_width))  # one line along the light, in order
             self.names.append(actor)
         self.title = self.label("", "slab-title")
         self.text_scale = 1.0
         plotter.renderer.AddObserver("StartEvent", self._place)
 
     def label(self, text: str, name: str) -> vtk.vtkTextActor:
-        actor = vtk.vtkTextActor()
+        """On a dark label, legible over the plates and the wall, hanging from the edge."""
+        actor = self.add(anchored_text(self.plotter, name, "#e8eefc", opacity=0.8, hanging=True))
         actor.SetInput(text)
-        actor.GetPositionCoordinate().SetCoordinateSystemToWorld()
-        prop = actor.GetTextProperty()
-        prop.SetColor(pv.Color("#e8eefc").float_rgb)
-        prop.BoldOn()
-        prop.SetJustificationToCentered()
-        prop.SetVerticalJustificationToTop()  # hanging from the edge
-        prop.SetBackgroundColor(0.02, 0.03, 0.06)  # on a dark label: legible over the plates and the wall
-        prop.SetBackgroundOpacity(0.8)
-        self.plotter.add_actor(self.add(actor), name=name, reset_camera=False, pickable=False)
         return actor
 
     def _place(self, *_) -> None:
@@ -72,16 +52,10 @@ class SlabLabels(Element):
         kept: list[tuple[float, float, float, float]] = []
         for actor in reversed(self.names):  # from the wall's end: where names crowd, the later one gives way
             actor.GetTextProperty().SetFontSize(font_size(FONT, self.text_scale))
-            actor.SetPosition(0, 0)
             on = bool(self.shown and not closeup and abs(cam.direction[1]) < LABELS_APART)
-            box = text_box(actor, self.plotter.renderer) if on else None
-            if on and any(overlap(box, other) for other in kept):  # one line down
-                drop = box[3] - box[2]
-                actor.SetPosition(0, -drop)
-                box = (box[0], box[1], box[2] - drop, box[3] - drop)
-                on = not any(overlap(box, other) for other in kept)
-            actor.SetVisibility(on)
-            if on:
+            box = drop_clear(actor, self.plotter.renderer, kept, 1) if on else None
+            actor.SetVisibility(box is not None)
+            if box is not None:
                 kept.append(box)
         self.title.SetVisibility(self.shown and bool(inside))
         if inside:
@@ -90,7 +64,7 @@ class SlabLabels(Element):
             title = np.asarray(cam.focal_point) + up / np.linalg.norm(up) * cam.parallel_scale * TITLE_AT
             groups = {group_title(s.name) for s in inside} if self.spec.lattice.lanes else set()
             self.title.SetInput(groups.pop() if len(inside) > 1 and len(groups) == 1 else slab_title(inside[0].name))
-            self.title.GetPositionCoordinate().SetValue(*title)
+            anchor(self.title, title)
             self.title.GetTextProperty().SetFontSize(font_size(TITLE_FONT, self.text_scale))
 
     def _apply(self) -> None:

@@ -5,10 +5,8 @@ read: the top guesses are then named, with their probabilities, where their ligh
 from __future__ import annotations
 
 import numpy as np
-import pyvista as pv
-import vtk
 
-from cube_viz.render.elements.base import Element, cell_at, font_size, per_corner, text_box
+from cube_viz.render.elements.base import Element, anchor, anchored_text, cell_at, drop_clear, font_size, per_corner
 from cube_viz.render.words import place_spotlight, spotlight_quad, word_actor, word_quads
 from cube_viz.scene import palette
 from cube_viz.scene.facts import percent, spoken
@@ -30,7 +28,11 @@ class Wall(Element):
         self.true_word, self.top_word = spotlight_quad(self.words), spotlight_quad(self.words)
         for name, quad in (("true-word", self.true_word), ("top-word", self.top_word)):
             plotter.add_actor(self.add(word_actor(quad, texture)), name=name, reset_camera=False, pickable=False)
-        self.guesses = [self.add(guess_label(plotter, f"wall-guess-{i}", i == 0)) for i in range(spec.rays_to_wall)]
+        self.guesses = [self.add(anchored_text(plotter, f"wall-guess-{i}", (palette.TOP_WORD if i == 0 else
+                                                                             palette.WORD) / 255))
+                        for i in range(spec.rays_to_wall)]  # gold the top guess, warm white the others
+        for label in self.guesses:
+            label.SetVisibility(False)
         self.top_ids: np.ndarray | None = None
         self.text_scale = 1.0
         plotter.renderer.AddObserver("StartEvent", self._name_guesses)
@@ -70,37 +72,8 @@ class Wall(Element):
             if not on:
                 continue
             label.GetTextProperty().SetFontSize(font_size(FONT, self.text_scale))
-            label.GetPositionCoordinate().GetReferenceCoordinate().SetValue(*map(float, self.spec.wall.positions[i]))
-            label.SetPosition(0, 0)
-            box = text_box(label, self.plotter.renderer)
-            shift = 0.0
-            while any(overlaps(box, other, shift) for other in placed):
-                shift += box[3] - box[2]
-            label.SetPosition(0, -shift)
-            placed.append((box[0], box[1], box[2] - shift, box[3] - shift))
-
-
-def overlaps(box, other, shift: float) -> bool:
-    """Whether (left, right, bottom, top) `box` moved down by `shift` pixels meets `other`."""
-    return box[0] < other[1] and other[0] < box[1] and box[2] - shift < other[3] and other[2] < box[3] - shift
-
-
-def guess_label(plotter: pv.Plotter, name: str, top: bool) -> vtk.vtkTextActor:
-    """A text anchored at a wall word's world position, offset in pixels (its Position): gold for the top
-    guess, the wall's warm white for the others, on a dark label."""
-    actor = vtk.vtkTextActor()
-    anchor = vtk.vtkCoordinate()
-    anchor.SetCoordinateSystemToWorld()
-    position = actor.GetPositionCoordinate()
-    position.SetCoordinateSystemToDisplay()
-    position.SetReferenceCoordinate(anchor)
-    prop = actor.GetTextProperty()
-    prop.SetColor(*(palette.TOP_WORD if top else palette.WORD) / 255)
-    prop.BoldOn()
-    prop.SetJustificationToCentered()
-    prop.SetVerticalJustificationToCentered()
-    prop.SetBackgroundColor(0.02, 0.03, 0.06)
-    prop.SetBackgroundOpacity(0.85)
-    actor.SetVisibility(False)
-    plotter.add_actor(actor, name=name, reset_camera=False, pickable=False)
-    return actor
+            anchor(label, self.spec.wall.positions[i])
+            box = drop_clear(label, self.plotter.renderer, placed, len(placed))
+            label.SetVisibility(box is not None)
+            if box is not None:
+                placed.append(box)
