@@ -25,7 +25,7 @@ from cube_viz.anim.cycle import CYCLE_SECONDS
 from cube_viz.config import load_toml
 from cube_viz.errors import UserError
 from cube_viz.scene.camera import PRESETS, CameraKey, View, between, preset, resolve
-from cube_viz.scene.lattice import Lattice
+from cube_viz.scene.lattice import Lattice, attention_blocks
 
 TRAINING = ("pause", "lecture", "training")
 FIELDS = {"duration", "camera", "caption", "highlight", "training", "steps_per_second", "cycle_seconds",
@@ -135,8 +135,7 @@ def check_highlight(value: str, where: str, layers: Layers | None) -> None:
         return
     names = tuple(layers)
     if parts[0] == "attention":
-        blocks = sorted(n.removesuffix(".attn.o") for n in names if n.endswith(".attn.o"))
-        if parts[1] not in blocks:
+        if parts[1] not in (blocks := attention_blocks(names)):
             raise StoryboardError(f"{where}: no attention in {parts[1]!r} (blocks: {', '.join(blocks) or 'none'})")
         return
     if parts[1] not in names:

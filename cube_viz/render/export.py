@@ -64,7 +64,7 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
         rays.cell_data["intensity"] = r.intensity
         rays.cell_data["contribution"] = r.contribution
         rays.cell_data["stage"] = r.stage
-        rays.cell_data["kind"] = r.kind  # 0 light through the slabs, 1 a transformer lane, 2 attention
+        rays.cell_data["kind"] = r.kind  # scene.lanes: 0 light through the slabs, 1 a lane, 2 and 4 attention, 3 a gate
     blocks["rays"] = rays
     context = pv.PolyData()
     if frame.rays is not None and frame.context:

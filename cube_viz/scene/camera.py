@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cube_viz.scene.lattice import Lattice
+from cube_viz.scene.lattice import Lattice, attention_blocks
 
 FILL = 0.92  # share of the view's height the framed box spans at zoom 1 ...
 WIDTH_FILL = 0.62  # ... or of its width, if that binds first: side gutters stay for the overlays
@@ -47,8 +47,7 @@ def preset(name: str, slabs: tuple[str, ...] | None = None) -> CameraKey:
         return PRESETS[name]
     if name.startswith(ZONE_PREFIX):
         block = name[len(ZONE_PREFIX):]
-        if slabs is not None and f"{block}.attn.o" not in slabs:
-            blocks = sorted(s.removesuffix(".attn.o") for s in slabs if s.endswith(".attn.o"))
+        if slabs is not None and block not in (blocks := attention_blocks(slabs)):
             raise ValueError(f"no attention in {block!r} for camera {name!r} (blocks: {', '.join(blocks) or 'none'})")
         return CameraKey(*ZONE, slab=name)
     if name.startswith(CLOSE_UP_PREFIX):

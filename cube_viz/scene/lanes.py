@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cube_viz.scene.lattice import Lattice
-from cube_viz.scene.rays import Rays, entry_points, strongest, strongest_into
+from cube_viz.scene.rays import SENTENCE_SPAN, Rays, entry_points, strongest, strongest_into
 from cube_viz.sim.snapshot import Tensors, TransformerTrace
 
 LIGHT, LANE, ATTENTION, MASK, FAINT_ATTENTION = 0, 1, 2, 3, 4  # Rays.kind of a segment (4: a word's attention
@@ -71,7 +71,7 @@ def lane_nodes(lat: Lattice, slab: str, x: float, y: float) -> np.ndarray:
     """(rows, 3) where the output units of `slab` stand in the lane at x, at depth y: at the heights of the
     slab's rows; a folded slab's bands a little apart across the lane."""
     node = lat.nodes[lat.index(slab)]  # (rows, 3) the rows' centres
-    spacing = 2 * lat.half_width / max(lat.lanes, 1) * 0.8  # the lanes' distance (SENTENCE_SPAN of the width)
+    spacing = 2 * lat.half_width * SENTENCE_SPAN / max(lat.lanes, 1)  # the lanes' distance
     out = np.empty((len(node), 3), np.float32)
     out[:, 0] = x + node[:, 0] * BAND_SQUEEZE * spacing / (2 * lat.half_width)
     out[:, 1], out[:, 2] = y, node[:, 2]
@@ -139,9 +139,9 @@ def depth_ranks(lat: Lattice) -> np.ndarray:
 def trace_lanes(lat: Lattice, params: Tensors, probe: TransformerTrace, per_layer: int, to_wall: int,
                 wall_positions: np.ndarray | None, every_position: bool = False) -> tuple[Rays, AttentionBeams]:
     t = focus(probe)
-    xs = lane_x(lat)
+    words = entry_points(lat, lat.lanes).astype(np.float32)  # (T, 3) where each word's light enters
+    xs = words[:, 0].astype(np.float64)  # (T,) its lane's x
     x = float(xs[t])
-    words = entry_points(lat, lat.lanes).astype(np.float32)
     rank = depth_ranks(lat)
     parts: list[tuple] = []
     attention: list[tuple] = []

@@ -143,6 +143,11 @@ def group_title(name: str) -> str:
     return "embedding (tied)" if name == "embed" else slab_title(name)
 
 
+def attention_blocks(names) -> list[str]:
+    """The transformer's blocks ("blocks.0", ...) among slab names, those with an attention (none for the MLP)."""
+    return sorted(n.removesuffix(".attn.o") for n in names if n.endswith(".attn.o"))
+
+
 def is_transformer(layout: Layout) -> bool:
     return any(name == "pos.weight" for name, _ in layout)
 
