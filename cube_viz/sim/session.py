@@ -123,20 +123,21 @@ class TrainingSession:
             return
         index = weight_indices(self.trainer.layout)
         knocked = fraction_mask(len(index), fraction, self.trainer.config.seed)
-        with self.trainer.knocked_out(index[knocked]):
-            damaged = self.trainer.snapshot()
-        self.publish(damaged, message=f"knocked out {int(knocked.sum())} reflectors ({fraction:.0%})",
-                     knocked=knocked)
+        self._show_damaged(index[knocked], f"knocked out {int(knocked.sum())} reflectors ({fraction:.0%})")
 
     def _silence_head(self, layer: int, head: int) -> None:
         if layer < 0:
             self.publish(self.trainer.snapshot(), message="every head restored")
             return
         flat = head_columns(self.trainer.layout, layer, head, self.trainer.config.heads)  # (d * dh,) in params.flat
+        self._show_damaged(flat, f"head {head + 1} of attention {layer + 1} knocked out (its columns of O at 0)")
+
+    def _show_damaged(self, flat: np.ndarray, message: str) -> None:
+        """Publish the model with the weights at params.flat indices `flat` at 0, marked as knocked out; the
+        model itself is restored exactly."""
         with self.trainer.knocked_out(flat):
             damaged = self.trainer.snapshot()
-        self.publish(damaged, message=f"head {head + 1} of attention {layer + 1} knocked out (its columns of O at 0)",
-                     knocked=np.isin(weight_indices(self.trainer.layout), flat))
+        self.publish(damaged, message=message, knocked=np.isin(weight_indices(self.trainer.layout), flat))
 
     def _train(self, published: Callable[[Snapshot], None], capture: bool = True) -> bool:
         """One step; its snapshot (if captured) to `published`. False when it diverged (paused, said why)."""
