@@ -98,28 +98,30 @@ def test_load_checkpoint_predicts_like_the_model(tmp_path, run_cli):
     assert not np.allclose(p, m.predict("some dogs"))
 
 
-def test_training_flags_and_toml_share_names(tmp_path, run_cli):
-    cfg = tmp_path / "run.toml"
-    cfg.write_text('context = 3\nembed = 8\nhidden = [16]\nactivation = "relu"\nlr = 0.01\nsteps = 7\n')
-    path = tmp_path / "m.pt"
-    code, _out, err = run_cli("train", "--config", cfg, "--activation", "gelu", "--save", path)
+def trained_from_toml(tmp_path, run_cli, toml: str, *flags: str) -> dict:
+    """The checkpoint `train --config run.toml FLAGS --save` writes, as torch loads it."""
+    cfg, path = tmp_path / "run.toml", tmp_path / "m.pt"
+    cfg.write_text(toml)
+    code, _out, err = run_cli("train", "--config", cfg, *flags, "--save", path)
     assert code == 0, err
-    saved = torch.load(path, weights_only=True)
+    return torch.load(path, weights_only=True)
+
+
+def test_training_flags_and_toml_share_names(tmp_path, run_cli):
+    saved = trained_from_toml(tmp_path, run_cli, 'context = 3\nembed = 8\nhidden = [16]\nactivation = "relu"\n'
+                              'lr = 0.01\nsteps = 7\n', "--activation", "gelu")
     assert saved["step"] == 7 and saved["config"]["activation"] == "gelu" and saved["config"]["lr"] == 0.01
 
 
 def test_transformer_flags_and_toml_share_names(tmp_path, run_cli):
-    cfg = tmp_path / "run.toml"
-    cfg.write_text('model = "transformer"\nlayers = 1\nheads = 4\nd_model = 8\ncontext = 6\nsteps = 3\n')
-    path = tmp_path / "m.pt"
-    code, _out, err = run_cli("train", "--config", cfg, "--heads", "2", "--save", path)
-    assert code == 0, err
-    saved = torch.load(path, weights_only=True)
+    saved = trained_from_toml(tmp_path, run_cli, 'model = "transformer"\nlayers = 1\nheads = 4\nd_model = 8\n'
+                              'context = 6\nsteps = 3\n', "--heads", "2")
     c = saved["config"]
     assert (c["model"], c["layers"], c["heads"], c["d_model"], c["context"]) == ("transformer", 1, 2, 8, 6)
     sd = saved["model_state"]
     assert sd["pos.weight"].shape == (6, 8) and sd["blocks.0.attn.q.weight"].shape == (8, 8)
     assert "blocks.1.ln1.weight" not in sd and saved["step"] == 3
+    path = tmp_path / "m.pt"
     code, _out, err = run_cli("train", "--model", "transformer", "--steps", "1", "--save", path)
     assert code == 0, err
     assert torch.load(path, weights_only=True)["config"]["context"] == 8  # the transformer's own default
