@@ -23,8 +23,8 @@ def offscreen_plotter(size: tuple[int, int], look: str = "record") -> pv.Plotter
 
 def setup(plotter: pv.Plotter, look: str = "record") -> None:
     """`record`: gradient background and FXAA-smoothed edges, for stills and movies. `preview`: a flat
-    background and no anti-aliasing, for live frames (on software GL at 1280x720 FXAA alone costs ~60 ms
-    a frame and the gradient ~10 ms; see scripts/bench_scene.py)."""
+    background, no anti-aliasing and plates lit once a plate (render.shading), for live frames (on software
+    GL at 1280x720 FXAA alone costs ~60 ms a frame and the gradient ~10 ms; see scripts/bench_scene.py)."""
     if look == "record":
         plotter.set_background(BACKGROUND[0], top=BACKGROUND[1])
         plotter.renderer.SetUseFXAA(True)

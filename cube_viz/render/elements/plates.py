@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
+from cube_viz.render import shading
 from cube_viz.render.elements.base import Element, cell_at, per_corner
+from cube_viz.render.view import record_look
 from cube_viz.scene import orient, palette
 from cube_viz.scene.frame import Frame
 from cube_viz.scene.lattice import plate_sets
@@ -18,6 +20,8 @@ THINNER = 0.6  # the transformer's plates, as a share of those: 14 slabs deep, t
 # a plate among its set's largest 1% of updates this step, or changing sign, is drawn this much larger while it
 # turns, in its own colour: painted white (before) it read as the key light's glint, and hid its value's colour
 SWELL = 1.5
+MATERIAL = shading.Material(ambient=0.45, diffuse=0.8, specular=0.35, specular_power=16)  # glints under the key
+# light that render.view places
 
 
 def plate_mesh(centres: np.ndarray, side: np.ndarray) -> pv.PolyData:
@@ -47,8 +51,15 @@ class PlateMesh(Element):
         side = self.side * (THINNER if spec.lattice.lanes else 1.0)
         self.centres, self.sides = plates.positions, side * plates.pitch  # (N, 3), (N,)
         self.mesh = plate_mesh(self.centres, self.sides)
-        self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, ambient=0.45, diffuse=0.8, specular=0.35,
-                                  specular_power=16, name=self.kind))  # glints under the key light: render.view
+        self.shaded_here = not record_look(plotter)  # the preview lights its plates itself: render.shading
+        actor = self.add(plotter.add_mesh(self.mesh, scalars="rgb", rgb=True, lighting=not self.shaded_here,
+                                          name=self.kind))
+        if not self.shaded_here:
+            MATERIAL.apply(actor.GetProperty())
+        self.colour, self.theta = np.zeros((len(self.centres), 3), np.uint8), np.zeros(len(self.centres), np.float32)
+        self.lit_for = None  # the camera and key light the drawn colours were lit for
+        if self.shaded_here:
+            plotter.renderer.AddObserver("StartEvent", self._relight)
 
     def update(self, frame: Frame) -> None:
         plates = getattr(frame, self.kind)
@@ -60,6 +71,23 @@ class PlateMesh(Element):
         self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, sides)
         if self.kind == "reflectors" and frame.knocked is not None:
             rgb[frame.knocked] = palette.KNOCKED_OUT
+        self.colour, self.theta, self.lit_for = rgb, plates.theta, None
+        self._relight()
+
+    def _relight(self, *_) -> None:
+        """The plates' colours as drawn: their own where VTK lights them; lit here for the camera and the key
+        light of now, where the preview draws them unlit (again only when either has moved)."""
+        if not self.shaded_here:
+            self.mesh.point_data["rgb"][:] = per_corner(self.colour, 4)
+            return
+        cam, key = self.plotter.camera, self.plotter.renderer.lights[0]
+        now = (cam.position, cam.focal_point, key.position, key.focal_point)
+        if now == self.lit_for:
+            return
+        self.lit_for = now
+        eye, focus = np.array(cam.position), np.array(cam.focal_point)
+        rgb = shading.lit(self.colour, orient.normals(self.theta), self.centres,
+                          np.subtract(key.position, key.focal_point), eye, eye - focus, MATERIAL)
         self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
 
     def pick(self, x: int, y: int) -> int | None:
