@@ -55,6 +55,7 @@ class Rays(Element):
         self.n, self.line_scale = n, 1.0
         self.starts = self.ends = np.zeros((0, 3), np.float32)
         self.core = self.halo = np.zeros(0)
+        self.faced = None  # the camera, view height and line scale the beams were last turned to
         plotter.renderer.AddObserver("StartEvent", self._face_camera)
 
     def update(self, frame: Frame) -> None:
@@ -77,15 +78,17 @@ class Rays(Element):
         thin = np.flatnonzero(r.kind == FAINT_ATTENTION)  # thin lines: the glows of many ran into a haze
         rgba[thin, :, 1, 3] = rgba[thin, :, 4, 3] = 0
         self.mesh.point_data["rgba"][:] = rgba.reshape(-1, 4)
+        self.faced = None
         self._face_camera()
 
     def _face_camera(self, *_) -> None:
         """Place every beam's points across its centre line, perpendicular to it and to the view direction."""
         s = len(self.starts)
-        if not s:
-            return
         cam = self.plotter.camera
         height = max(1, self.plotter.renderer.GetSize()[1])
+        if not s or self.faced == (cam.GetMTime(), height, self.line_scale):
+            return
+        self.faced = (cam.GetMTime(), height, self.line_scale)
         view = np.asarray(cam.focal_point) - np.asarray(cam.position)
         along = self.ends - self.starts  # (s, 3)
         side = np.cross(along, view)  # (s, 3) across the beam on screen
