@@ -52,8 +52,8 @@ def add_training_flags(p: argparse.ArgumentParser, window: bool = False) -> None
     g.add_argument("--model", choices=MODELS, default=S,
                    help="mlp: the next-word MLP (embeddings of the last K words, concatenated, hidden layers); "
                    "transformer: a tiny decoder-only transformer (causal self-attention and a GELU MLP per block, "
-                   "pre-LayerNorm, learned positions, tied unembedding), which cannot be drawn yet: train and "
-                   f"ablate only (default {d.model})")
+                   "pre-LayerNorm, learned positions, tied unembedding), its attention drawn between the words' "
+                   f"lanes (default {d.model})")
     g.add_argument("--context", type=int, metavar="K", default=S,
                    help="words of context: the MLP reads the last K words, the transformer attends over K positions "
                    f"(default {DEFAULT_CONTEXT['mlp']} for the MLP, {DEFAULT_CONTEXT['transformer']} for the "
