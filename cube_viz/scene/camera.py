@@ -18,7 +18,9 @@ from cube_viz.scene.lattice import Lattice, attention_blocks
 
 FILL = 0.92  # share of the view's height the framed box spans at zoom 1 ...
 WIDTH_FILL = 0.62  # ... or of its width, if that binds first: side gutters stay for the overlays
-CLOSE_UP = (-24.0, 22.0)  # a close-up's (azimuth, elevation): oblique, so that a plate's tilt foreshortens it
+CLOSE_UP = (-40.0, 0.0)  # a close-up's (azimuth, elevation): oblique, so that a plate's tilt leans it (a positive
+# weight's top to the left, a negative's to the right), and level, so that weights of one size look one size (from
+# 22 degrees up, plates tilted down were seen edge-on: thin slivers beside the full faces of those tilted up)
 SENTENCE_ROOM = 0.1  # framed below the cube, in its half-widths: the context words stand there
 CLOSE_UP_PLATES = 7.0  # a close-up frames this many pitches either side of its slab's middle, up and down
 
