@@ -34,7 +34,8 @@ def highlight_bounds(spec: CubeSpec, what: str) -> tuple[float, ...]:
         _, layer, row, col = what.split(":")
         slab = next(s for s in lat.slabs if s.name == layer)
         p = lat.positions[slab.weights][int(row) * slab.cols + int(col)][None, :]
-        pad = np.full(3, 1.2)
+        pad = np.array([0.5, 0.05, 0.5]) * slab.pitch  # a flat frame in the gaps round the plate, one square from
+        # any side (a deeper box, seen level, was two squares side by side over its neighbours)
     lo, hi = p.min(axis=0) - pad, p.max(axis=0) + pad
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
