@@ -3,8 +3,8 @@
 The same sums as vtkOpenGLPolyDataMapper's fragment shader for one directional light (VTK 9): the normal
 turned toward the camera, ambient and diffuse in the surface's colour, specular off the direction from the
 fragment to the eye. A plate is flat and the projection parallel, so one colour a plate is what the shader
-computes at its centre: the preview look draws its plates unlit in these colours, which costs software GL
-~7 ms less a frame at 1280x720 (scripts/bench_scene.py) and looks the same (tests/render/test_shading.py).
+computes at its centre: the preview look draws its plates unlit in these colours, cheaper on software GL than
+lighting every pixel, and looks the same (tests/render/test_shading.py).
 """
 
 from __future__ import annotations
