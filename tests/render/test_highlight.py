@@ -1,7 +1,5 @@
 """A storyboard's highlight of one reflector frames that plate alone, from any side."""
 
-import numpy as np
-
 from cube_viz.config import TrainConfig
 from cube_viz.render.elements.highlight import highlight_bounds
 from cube_viz.render.elements.plates import PLATE, SWELL

@@ -40,7 +40,7 @@ def test_the_preview_lights_its_plates_as_vtk_does(scene, camera, glints):
     assert drawn.mean() > 0.01, f"plates cover only {drawn.mean():.1%} of the view"
     brightness = vtk_lit[drawn].max(axis=1)
     assert np.ptp(np.percentile(brightness, [5, 95])) > 60, "the plates are lit alike: no tilt shows"
-    pale = vtk_lit[drawn].min(axis=1) > 150  # white light added to a plate's colour (unlit, none has all three above 100)
+    pale = vtk_lit[drawn].min(axis=1) > 150  # white light added to its colour (no plate has all three above 100)
     assert not glints or pale.mean() > 0.002, "no plate glints: the specular would go unchecked"
     error = np.abs(vtk_lit - preview)[drawn].max(axis=1)  # per pixel, the worst channel, in levels of 255
     assert np.percentile(error, 99.5) <= 1 and error.max() <= 3, (
