@@ -1,6 +1,6 @@
 """VTK's lighting of flat plates, computed once a plate instead of once a pixel.
 
-The same sums as vtkOpenGLPolyDataMapper's fragment shader for one directional light (VTK 9): the normal
+The same sums as vtkOpenGLPolyDataMapper's fragment shader for directional lights (VTK 9): the normal
 turned toward the camera, ambient and diffuse in the surface's colour, specular off the direction from the
 fragment to the eye. A plate is flat and the projection parallel, so one colour a plate is what the shader
 computes at its centre: the preview look draws its plates unlit in these colours, cheaper on software GL than
@@ -32,20 +32,24 @@ class Material:
         prop.SetSpecularColor(1.0, 1.0, 1.0)
 
 
-def lit(rgb: np.ndarray, normals: np.ndarray, centres: np.ndarray, toward_light: np.ndarray, eye: np.ndarray,
-        toward_camera: np.ndarray, material: Material) -> np.ndarray:
-    """(N, 3) uint8: plates of colour rgb (N, 3) uint8 with unit normals (N, 3) at centres (N, 3), under a white
-    directional light from `toward_light` (3,), seen from `eye` (3,) along `toward_camera` (3,)."""
-    light = (toward_light / np.linalg.norm(toward_light)).astype(np.float32)
-    n_l = normals @ light  # (N,)
+def lit(rgb: np.ndarray, normals: np.ndarray, centres: np.ndarray, lights: list[tuple[np.ndarray, float]],
+        eye: np.ndarray, toward_camera: np.ndarray, material: Material) -> np.ndarray:
+    """(N, 3) uint8: plates of colour rgb (N, 3) uint8 with unit normals (N, 3) at centres (N, 3), under white
+    directional lights (each: the direction toward it (3,), its intensity), seen from `eye` (3,) along
+    `toward_camera` (3,)."""
     seen = np.where(normals @ toward_camera.astype(np.float32) < 0, np.float32(-1), np.float32(1))  # n's sign
-    df = np.maximum(seen * n_l, 0)
     v = eye.astype(np.float32) - centres  # (N, 3) toward the eye
     v /= np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]
-    r_v = 2 * n_l * np.einsum("ij,ij->i", normals, v) - v @ light  # (the light reflected off the plate) . v: the
-    # seen side's sign cancels in it
-    sf = np.zeros_like(df)
-    glints = (df > 0) & (r_v > GLINT_CONE)
-    sf[glints] = r_v[glints] ** np.float32(material.specular_power)
-    colour = rgb * (material.ambient + material.diffuse * df)[:, None] + (255 * material.specular) * sf[:, None]
+    n_v = np.einsum("ij,ij->i", normals, v)
+    diffuse, specular = np.zeros(len(rgb), np.float32), np.zeros(len(rgb), np.float32)
+    for toward_light, intensity in lights:
+        light = (toward_light / np.linalg.norm(toward_light)).astype(np.float32)
+        n_l = normals @ light  # (N,)
+        df = np.maximum(seen * n_l, 0)
+        r_v = 2 * n_l * n_v - v @ light  # (the light reflected off the plate) . v: the seen side's sign cancels
+        glints = (df > 0) & (r_v > GLINT_CONE)
+        specular[glints] += intensity * r_v[glints] ** np.float32(material.specular_power)
+        diffuse += intensity * df
+    colour = rgb * (material.ambient + material.diffuse * diffuse)[:, None]
+    colour += (255 * material.specular) * specular[:, None]
     return np.clip(np.rint(colour), 0, 255).astype(np.uint8)

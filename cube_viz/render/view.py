@@ -9,7 +9,9 @@ import vtk
 from cube_viz.scene.camera import CameraKey, View, preset, resolve
 from cube_viz.scene.lattice import Lattice
 
-GLINT = np.radians(30.0)  # the tilt of a plate that mirrors the key light into the camera
+GLINT = np.radians(30.0)  # the tilt of a plate that mirrors the key light into the camera (the fill light: -GLINT)
+FILL = 0.45  # the fill light's intensity (the key light's: 1): from below, so that plates tilted down (negative
+# weights) are lit too; under the key light alone they kept only the ambient 0.45, navy on the navy background
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
 
 
@@ -33,7 +35,8 @@ def setup(plotter: pv.Plotter, look: str = "record") -> None:
         # Plain alpha blending for the faint glass and the gel instead of VTK's order-independent
         # translucency, whose extra full-window passes cost ~20 ms a frame at 1296x960.
         plotter.renderer.SetUseOIT(False)
-    plotter.add_light(pv.Light(light_type="scene light", positional=False))  # the key light: set_view aims it
+    plotter.add_light(pv.Light(light_type="scene light", positional=False))  # key and fill: set_view aims them
+    plotter.add_light(pv.Light(light_type="scene light", positional=False, intensity=FILL))
 
 
 def record_look(plotter: pv.Plotter) -> bool:
@@ -77,8 +80,8 @@ def set_view(plotter: pv.Plotter, view: View) -> None:
     cam.up = view.up
     cam.parallel_scale = view.half_height
     cam.clipping_range = (view.depth, 3 * view.depth)
-    key = plotter.renderer.lights[0]
-    key.position, key.focal_point = tuple(glint_light(view.direction)), (0.0, 0.0, 0.0)
+    for light, tilt in zip(plotter.renderer.lights, (GLINT, -GLINT), strict=True):
+        light.position, light.focal_point = tuple(glint_light(view.direction, tilt)), (0.0, 0.0, 0.0)
     cuts = all(map(np.isfinite, view.cut))
     planes = [plane((0, view.cut[0], 0), (0, 1, 0)), plane((0, view.cut[1], 0), (0, -1, 0))] if cuts else []
     actors = plotter.renderer.GetActors()
@@ -111,18 +114,18 @@ def drawn_depths(plotter: pv.Plotter) -> tuple[float, float]:
 
 def copy_view(source: pv.Plotter, target: pv.Plotter) -> None:
     """Show in `target` what `source` shows: its camera (parallel scale is a world height: the same framing
-    at any size), its key light where it stands, and its cut."""
+    at any size), its lights where they stand, and its cut."""
     set_view(target, view_of(source))
     target.camera.DeepCopy(source.camera)  # the user's roll too, which a View does not hold
-    key, theirs = target.renderer.lights[0], source.renderer.lights[0]
-    key.position, key.focal_point = theirs.position, theirs.focal_point
+    for light, theirs in zip(target.renderer.lights, source.renderer.lights, strict=True):
+        light.position, light.focal_point = theirs.position, theirs.focal_point
 
 
-def glint_light(toward_camera: np.ndarray) -> np.ndarray:
-    """(3,) direction toward the key light that mirrors into the camera off a plate tilted GLINT: such a
-    plate shines white, and a plate's brightness tells its tilt (L = 2 (n.v) n - v; see
-    ../shared/notes/looks-measured.md). A turning plate flashes as it passes GLINT."""
-    n = np.array([0.0, -np.cos(GLINT), np.sin(GLINT)])
+def glint_light(toward_camera: np.ndarray, tilt: float = GLINT) -> np.ndarray:
+    """(3,) direction toward a light that mirrors into the camera off a plate tilted `tilt`: such a plate
+    shines white, and a plate's brightness tells its tilt (L = 2 (n.v) n - v; see
+    ../shared/notes/looks-measured.md). A turning plate flashes as it passes GLINT (fainter, -GLINT)."""
+    n = np.array([0.0, -np.cos(tilt), np.sin(tilt)])
     v = toward_camera / np.linalg.norm(toward_camera)
     return 2 * n.dot(v) * n - v
 

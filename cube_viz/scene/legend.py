@@ -10,7 +10,7 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
     (("reflectors",), "plate = one weight"),
     (("biases",), "small plate = one bias"),
     (("reflectors", "biases"), "plate tilt and colour = its value (red +, blue -)"),
-    (("reflectors", "biases"), "pale shine = a plate tilted up about 30 degrees"),
+    (("reflectors", "biases"), "pale shine = a plate tilted 30 degrees up (fainter: down)"),
     (("rays",), "ray = a_i x w_ji: warm +, cool -, bright and wide = large"),
     (("gel",), "gel dot: violet dims, green amplifies, grey passes"),
     (("wall",), "wall = every word, as bright as its probability"),

@@ -42,11 +42,13 @@ def test_a_close_up_shows_the_tilt_of_every_plate(scene, name):
     slab = next(s for s in spec.lattice.slabs if s.name == name)
     image = close_up(spec, frame, slab)
     assert_not_blank(image, drawn=0.2)  # plates fill the view
+    # Seen level and lit from above and below alike (render.view), a negated plate is its mirror image: its lean
+    # and colour change, not its size or (much) its brightness. Twice the tolerance of a picture unchanged.
     negated = difference(image, close_up(spec, turned(frame, slab, -1, -1), slab))
-    assert negated > 3 * TOLERANCE, f"negating the slab's weights changed the close-up by only {negated:.1f}"
+    assert negated > 2 * TOLERANCE, f"negating the slab's weights changed the close-up by only {negated:.1f}"
     # the tilt alone, every colour kept: a plate's turn must show in the picture by itself
     tilted = difference(image, close_up(spec, turned(frame, slab, -1, 1), slab))
-    assert tilted > 3 * TOLERANCE, f"reversing every plate's tilt changed the close-up by only {tilted:.1f}"
+    assert tilted > 2 * TOLERANCE, f"reversing every plate's tilt changed the close-up by only {tilted:.1f}"
 
 
 def test_a_close_up_frames_its_slab_alone(scene):

@@ -46,3 +46,28 @@ def test_the_preview_lights_its_plates_as_vtk_does(scene, camera, glints):
     assert np.percentile(error, 99.5) <= 1 and error.max() <= 3, (
         f"the preview differs from VTK's lighting: 99.5th percentile {np.percentile(error, 99.5)}, "
         f"largest {error.max()} levels")
+
+
+@pytest.mark.parametrize("camera", ["slab:hidden.0", "iso", "front"])
+def test_a_plate_tilted_down_is_lit_nearly_as_one_tilted_up(scene, camera):
+    """A negative weight is drawn tilted down, away from the key light: the fill light from below keeps it
+    from going dark beside a positive one of the same size (under the key light alone, a third as bright)."""
+    from cube_viz.render import shading
+    from cube_viz.render.elements.plates import MATERIAL
+    from cube_viz.scene import orient
+
+    spec, _ = scene
+    plotter = offscreen_plotter(SIZE, "preview")
+    try:
+        set_camera(plotter, spec.lattice, camera)
+        cam, lights = plotter.camera, plotter.renderer.lights
+        eye = np.array(cam.position)
+        centre = np.zeros((2, 3), np.float32) + np.array(cam.focal_point, np.float32)
+        grey = np.full((2, 3), 128, np.uint8)
+        tilt = np.radians([40.0, -40.0]).astype(np.float32)
+        up, down = shading.lit(grey, orient.normals(tilt), centre,
+                               [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights], eye,
+                               eye - np.array(cam.focal_point), MATERIAL)[:, 0].astype(float)
+    finally:
+        plotter.close()
+    assert down >= 0.6 * up, f"tilted down {down:.0f}, up {up:.0f}: negative weights go dark"

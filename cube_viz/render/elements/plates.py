@@ -76,18 +76,19 @@ class PlateMesh(Element):
 
     def _relight(self, *_) -> None:
         """The plates' colours as drawn: their own where VTK lights them; lit here for the camera and the key
-        light of now, where the preview draws them unlit (again only when either has moved)."""
+        lights of now, where the preview draws them unlit (again only when any has moved)."""
         if not self.shaded_here:
             self.mesh.point_data["rgb"][:] = per_corner(self.colour, 4)
             return
-        cam, key = self.plotter.camera, self.plotter.renderer.lights[0]
-        now = (cam.position, cam.focal_point, key.position, key.focal_point)
+        cam, lights = self.plotter.camera, self.plotter.renderer.lights
+        now = (cam.position, cam.focal_point, *((li.position, li.focal_point, li.intensity) for li in lights))
         if now == self.lit_for:
             return
         self.lit_for = now
         eye, focus = np.array(cam.position), np.array(cam.focal_point)
         rgb = shading.lit(self.colour, orient.normals(self.theta), self.centres,
-                          np.subtract(key.position, key.focal_point), eye, eye - focus, MATERIAL)
+                          [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights], eye,
+                          eye - focus, MATERIAL)
         self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
 
     def pick(self, x: int, y: int) -> int | None:
