@@ -32,24 +32,33 @@ class Material:
         prop.SetSpecularColor(1.0, 1.0, 1.0)
 
 
-def lit(rgb: np.ndarray, normals: np.ndarray, centres: np.ndarray, lights: list[tuple[np.ndarray, float]],
-        eye: np.ndarray, toward_camera: np.ndarray, material: Material) -> np.ndarray:
-    """(N, 3) uint8: plates of colour rgb (N, 3) uint8 with unit normals (N, 3) at centres (N, 3), under white
-    directional lights (each: the direction toward it (3,), its intensity), seen from `eye` (3,) along
-    `toward_camera` (3,)."""
-    seen = np.where(normals @ toward_camera.astype(np.float32) < 0, np.float32(-1), np.float32(1))  # n's sign
-    v = eye.astype(np.float32) - centres  # (N, 3) toward the eye
+def toward_eye(centres: np.ndarray, eye: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 unit directions from plate centres (N, 3) to the eye (3,): a camera's, kept while it stays."""
+    v = eye.astype(np.float32) - centres
     v /= np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]
-    n_v = np.einsum("ij,ij->i", normals, v)
+    return v
+
+
+def lit(rgb: np.ndarray, normals: np.ndarray, to_eye: np.ndarray, lights: list[tuple[np.ndarray, float]],
+        toward_camera: np.ndarray, material: Material) -> np.ndarray:
+    """(N, 3) uint8: plates of colour rgb (N, 3) uint8 with unit normals (N, 3), seen along `toward_camera` (3,)
+    and from directions to_eye (N, 3) (toward_eye), under white directional lights (each: the direction toward
+    it (3,), its intensity)."""
+    seen = np.where(normals @ toward_camera.astype(np.float32) < 0, np.float32(-1), np.float32(1))  # n's sign
+    n_v = np.einsum("ij,ij->i", normals, to_eye)
     diffuse, specular = np.zeros(len(rgb), np.float32), np.zeros(len(rgb), np.float32)
     for toward_light, intensity in lights:
         light = (toward_light / np.linalg.norm(toward_light)).astype(np.float32)
         n_l = normals @ light  # (N,)
         df = np.maximum(seen * n_l, 0)
-        r_v = 2 * n_l * n_v - v @ light  # (the light reflected off the plate) . v: the seen side's sign cancels
-        glints = (df > 0) & (r_v > GLINT_CONE)
+        r_v = n_l * n_v  # (the light reflected off the plate) . v = 2 (n.l)(n.v) - l.v: the seen side's sign cancels
+        r_v *= 2
+        r_v -= to_eye @ light
+        glints = np.flatnonzero(r_v > GLINT_CONE)
+        glints = glints[df[glints] > 0]
         specular[glints] += intensity * r_v[glints] ** np.float32(material.specular_power)
-        diffuse += intensity * df
+        df *= np.float32(intensity)
+        diffuse += df
     colour = rgb * (material.ambient + material.diffuse * diffuse)[:, None]
     colour += (255 * material.specular) * specular[:, None]
     return np.clip(np.rint(colour), 0, 255).astype(np.uint8)

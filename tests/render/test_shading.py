@@ -65,8 +65,8 @@ def test_a_plate_tilted_down_is_lit_nearly_as_one_tilted_up(scene, camera):
         centre = np.zeros((2, 3), np.float32) + np.array(cam.focal_point, np.float32)
         grey = np.full((2, 3), 128, np.uint8)
         tilt = np.radians([40.0, -40.0]).astype(np.float32)
-        up, down = shading.lit(grey, orient.normals(tilt), centre,
-                               [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights], eye,
+        up, down = shading.lit(grey, orient.normals(tilt), shading.toward_eye(centre, eye),
+                               [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights],
                                eye - np.array(cam.focal_point), MATERIAL)[:, 0].astype(float)
     finally:
         plotter.close()

@@ -57,7 +57,8 @@ class PlateMesh(Element):
         if not self.shaded_here:
             MATERIAL.apply(actor.GetProperty())
         self.colour, self.theta = np.zeros((len(self.centres), 3), np.uint8), np.zeros(len(self.centres), np.float32)
-        self.lit_for = None  # the camera and key light the drawn colours were lit for
+        self.lit_for = None  # the camera and lights the drawn colours were lit for
+        self.eye = self.to_eye = None  # the camera position, and each plate's direction to it (N, 3)
         if self.shaded_here:
             plotter.renderer.AddObserver("StartEvent", self._relight)
 
@@ -85,10 +86,12 @@ class PlateMesh(Element):
         if now == self.lit_for:
             return
         self.lit_for = now
-        eye, focus = np.array(cam.position), np.array(cam.focal_point)
-        rgb = shading.lit(self.colour, orient.normals(self.theta), self.centres,
-                          [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights], eye,
-                          eye - focus, MATERIAL)
+        eye = np.array(cam.position)
+        if self.eye is None or not np.array_equal(eye, self.eye):
+            self.eye, self.to_eye = eye, shading.toward_eye(self.centres, eye)
+        rgb = shading.lit(self.colour, orient.normals(self.theta), self.to_eye,
+                          [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights],
+                          eye - np.array(cam.focal_point), MATERIAL)
         self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
 
     def pick(self, x: int, y: int) -> int | None:
