@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Collection
 
 TITLE = "HOW TO READ THE CUBE"
-ENTRIES = (  # (the elements any one of which the line explains, the line); none over ~60 characters
+ENTRIES = (  # (the elements any one of which the line explains, the line); none over ~60 characters; a sign
+    # stays with its colour, a name's words together, by no-break spaces (wrapped before it, "-, bright..." read
+    # as a bullet point)
     (("reflectors",), "plate = one weight"),
-    (("biases",), "small plate = one bias"),
-    (("reflectors", "biases"), "plate tilt and colour = its value (red +, blue -)"),
+    (("biases",), "small\u00a0plate = one bias"),
+    (("reflectors", "biases"), "plate tilt and colour = its value (red\u00a0+, blue\u00a0-)"),
     (("reflectors", "biases"), "pale shine = a plate tilted 30 degrees up (fainter: down)"),
-    (("rays",), "ray = a_i x w_ji: warm +, cool -, bright and wide = large"),
+    (("rays",), "ray = a_i x w_ji: warm\u00a0+, cool\u00a0-, bright and wide = large"),
     (("gel",), "gel dot: violet dims, green amplifies, grey passes"),
     (("wall",), "wall = every word, as bright as its probability"),
-    (("wall",), "gold word = top guess   green word = true next word"),
+    (("wall",), "gold\u00a0word = top guess   green\u00a0word = true next word"),
 )
 LANES = (  # the transformer's light
     (("rays",), "pale line = a word's stream in its lane: bright = large"),
@@ -37,9 +39,9 @@ def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None
                + (MOTION if motion is not None else ()))
     entries += LANES_MOTION if lanes and motion is not None else ()
     lines = [line for names, line in entries if any(n in shown for n in names)]
-    if "plate = one weight" in lines and "small plate = one bias" in lines:
+    if "plate = one weight" in lines and ENTRIES[1][1] in lines:
         at = lines.index("plate = one weight")
-        lines[at: at + 2] = ["plate = one weight   small plate = one bias"]
+        lines[at: at + 2] = ["plate = one weight   " + ENTRIES[1][1]]
     plates = "reflectors" in shown or "biases" in shown
     if motion is not None and plates:
         exaggeration, decaying = motion

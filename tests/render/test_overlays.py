@@ -3,6 +3,7 @@ frame's edge, at every size a still or a movie is made at, with and without a ca
 
 import tomllib
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,21 @@ def test_the_legend_lists_only_what_the_view_shows():
     bare = legend_text(("wall",), (1.0, False))
     assert "ray" not in bare and "plate" not in bare and "glow" not in bare and "wall = " in bare
     assert legend_text(()) == ""
+
+
+def test_a_wrapped_legend_keeps_each_sign_with_its_colour():
+    """No wrapping of the legend starts a line with a sign ("-, bright and wide" reads as a bullet point) or
+    splits a two-word name ("small / plate", "green / word")."""
+    from cube_viz.render.overlays import INDENT, WIDTHS
+    from cube_viz.scene.legend import legend_text
+
+    text = legend_text(("reflectors", "biases", "rays", "gel", "waves", "wall"), (4.0, True))
+    for version in wrappings(text, WIDTHS["legend"], INDENT["legend"]):
+        lines = version.splitlines()
+        assert not [ln for ln in lines if ln.strip()[:1] in "+-"], version
+        pairs = ("small", "plate"), ("gold", "word"), ("green", "word")
+        assert not [(a, b) for a, b in pairwise(lines) for x, y in pairs
+                    if a.rstrip().endswith(x) and b.strip().startswith(y)], version
 
 
 def test_the_layout_slides_shrinks_wraps_and_drops():
