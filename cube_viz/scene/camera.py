@@ -17,7 +17,7 @@ import numpy as np
 from cube_viz.scene.lattice import Lattice, attention_blocks
 
 FILL = 0.92  # share of the view's height the framed box spans at zoom 1 ...
-WIDTH_FILL = 0.62  # ... or of its width, if that binds first: side gutters stay for the overlays
+WIDTH_FILL = 0.68  # ... or of its width, if that binds first: side gutters stay for the overlays
 CLOSE_UP = (-40.0, 0.0)  # a close-up's (azimuth, elevation): oblique, so that a plate's tilt leans it (a positive
 # weight's top to the left, a negative's to the right), and level, so that weights of one size look one size (from
 # 22 degrees up, plates tilted down were seen edge-on: thin slivers beside the full faces of those tilted up)
