@@ -312,7 +312,7 @@ def test_the_context_words_stand_at_the_front_face_where_their_light_enters(draw
     vocab = d.trainer.dataset.vocab.words
     assert [a.GetInput() for a in labels] == [vocab[i] for i in d.trainer.probe_ids]
     assert all(a.GetVisibility() for a in labels)
-    at = np.array([a.GetPositionCoordinate().GetValue() for a in labels])  # (k, 3) world
+    at = np.array([a.GetPositionCoordinate().GetReferenceCoordinate().GetValue() for a in labels])  # (k, 3) world
     starts, ends, *_ = drawn_beams(d.view.plotter, d.view["rays"].mesh)
     units, _ = unit_positions(d)
     e = d.trainer.config.embed

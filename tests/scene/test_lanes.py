@@ -341,10 +341,12 @@ def test_a_close_up_of_a_blocks_attention_zone_draws_only_the_zone_and_is_titled
         near, far = drawn_depths(plotter)
         title = view["slab-labels"].title
         assert title.GetVisibility() and title.GetInput() == "attention 2"
-        words = np.array([a.GetPositionCoordinate().GetValue() for a in view["context"].actors])
+        anchors = lambda: np.array([a.GetPositionCoordinate().GetReferenceCoordinate().GetValue()  # noqa: E731
+                                    for a in view["context"].actors])
+        words = anchors()
         set_camera(plotter, lat, "top")
         grab(plotter)
-        home = np.array([a.GetPositionCoordinate().GetValue() for a in view["context"].actors])
+        home = anchors()
     finally:
         plotter.close()
     np.testing.assert_allclose(words[:, 0], lane_x(lat), rtol=1e-6)  # each word at its lane's foot in the zone

@@ -5,10 +5,8 @@ of the transformer's attention zone (the front face cut away) each word stands a
 from __future__ import annotations
 
 import numpy as np
-import pyvista as pv
-import vtk
 
-from cube_viz.render.elements.base import Element, font_size
+from cube_viz.render.elements.base import Element, anchor, anchored_text, font_size
 from cube_viz.render.view import drawn_depths
 from cube_viz.scene.frame import Frame
 
@@ -23,17 +21,9 @@ class Context(Element):
 
     def __init__(self, plotter, spec, built):
         super().__init__(plotter, spec, built)
-        for p in range(spec.lattice.context_length):
-            actor = vtk.vtkTextActor()
-            actor.GetPositionCoordinate().SetCoordinateSystemToWorld()
-            prop = actor.GetTextProperty()
-            prop.SetColor(pv.Color("#fff4d6").float_rgb)  # the wall's warm white: the light's words
-            prop.BoldOn()
-            prop.SetJustificationToCentered()
-            prop.SetVerticalJustificationToTop()  # its light leaves from its top
-            prop.SetBackgroundColor(0.02, 0.03, 0.06)
-            prop.SetBackgroundOpacity(0.85)
-            plotter.add_actor(self.add(actor), name=f"context-{p}", reset_camera=False, pickable=False)
+        for p in range(spec.lattice.context_length):  # the wall's warm white: the light's words, hanging from
+            # the point their light leaves from
+            self.add(anchored_text(plotter, f"context-{p}", "#fff4d6", hanging=True))
         self.at = np.zeros((0, 3))  # (k, 3) where the frame's words stand
         self.present(False)
         plotter.renderer.AddObserver("StartEvent", self._place)
@@ -56,7 +46,7 @@ class Context(Element):
         if np.isfinite(near) and self.spec.lattice.lanes and len(at):
             at[:, 1], at[:, 2] = near, -LANE_FOOT * self.spec.lattice.half_width
         for actor, p in zip(self.actors, at, strict=False):
-            actor.GetPositionCoordinate().SetValue(*map(float, p))
+            anchor(actor, p)
 
     def rescale(self, text_scale: float, line_scale: float) -> None:
         for actor in self.actors:
