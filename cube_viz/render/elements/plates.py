@@ -72,15 +72,15 @@ class PlateMesh(Element):
         self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, sides)
         if self.kind == "reflectors" and frame.knocked is not None:
             rgb[frame.knocked] = palette.KNOCKED_OUT
-        self.colour, self.theta, self.lit_for = rgb, plates.theta, None
-        self._relight()
+        if self.shaded_here:
+            self.colour, self.theta, self.lit_for = rgb, plates.theta, None
+            self._relight()
+        else:  # VTK lights them
+            self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
 
     def _relight(self, *_) -> None:
-        """The plates' colours as drawn: their own where VTK lights them; lit here for the camera and the key
-        lights of now, where the preview draws them unlit (again only when any has moved)."""
-        if not self.shaded_here:
-            self.mesh.point_data["rgb"][:] = per_corner(self.colour, 4)
-            return
+        """The preview's plates, drawn unlit: their colours lit here for the camera and the lights of now
+        (again only when any has moved)."""
         cam, lights = self.plotter.camera, self.plotter.renderer.lights
         now = (cam.position, cam.focal_point, *((li.position, li.focal_point, li.intensity) for li in lights))
         if now == self.lit_for:
