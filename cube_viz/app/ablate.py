@@ -64,9 +64,8 @@ def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     trainer = make_trainer(overrides, args.checkpoint)
     if args.each_head and trainer.config.model != "transformer":  # a checkpoint's model, before anything is measured
-        name = "MLP" if trainer.config.model == "mlp" else trainer.config.model
-        raise UserError(f"--each-head knocks out attention heads: the checkpoint {args.checkpoint} holds the {name}, "
-                        "which has none")
+        raise UserError(f"--each-head knocks out attention heads: the checkpoint {args.checkpoint} holds the "
+                        f"{model_name(trainer.config.model)}, which has none")
     if not args.checkpoint and (code := train_steps(trainer, trainer.steps_for(trainer.config))):
         return code
     if args.each_head:
@@ -97,14 +96,19 @@ def run_ablate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return 0
 
 
+def model_name(model: str) -> str:
+    """The model as a sentence names it: "MLP", "transformer"."""
+    return "MLP" if model == "mlp" else model
+
+
 def check_each_head(args: argparse.Namespace, overrides: dict[str, Any]) -> None:
     """--each-head's UserErrors that need no model: the MLP asked for, or a flag it would ignore."""
     from cube_viz.config import TrainConfig
 
     model = overrides.get("model", TrainConfig.model)
     if not args.checkpoint and model != "transformer":
-        name = "MLP" if model == "mlp" else model
-        raise UserError(f"--each-head knocks out attention heads, and the {name} has none: add --model transformer")
+        raise UserError(f"--each-head knocks out attention heads, and the {model_name(model)} has none: add "
+                        "--model transformer")
     given = [flag for flag, value in (("--fractions", args.fractions), ("--draws", args.draws),
                                       ("--singles", args.singles), ("--plot", args.plot)) if value is not None]
     if given:
