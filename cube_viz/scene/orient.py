@@ -41,23 +41,24 @@ def normals(theta: np.ndarray) -> np.ndarray:
     return n
 
 
-def plate_corners(centres: np.ndarray, theta: np.ndarray, side: float | np.ndarray) -> np.ndarray:
+def plate_corners(centres: np.ndarray, theta: np.ndarray, side: float | np.ndarray,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """(4N, 3) float32 corners of square plates of `side` (one for all, or (N,)) around centres (N, 3),
-    facing normals(theta).
+    facing normals(theta); written into `out` (4N, 3) when given (a mesh's points: no copy after).
 
     The plate spans x (the tilt axis) and (0, sin theta, cos theta); corners go counter-clockwise seen
     from the normal's side, so a renderer's facet normal is the reflector's normal.
     """
+    n = len(centres)
+    out = np.empty((4 * n, 3), np.float32) if out is None else out
+    corners = out.reshape(n, 4, 3)
     h = np.asarray(side, np.float32).reshape(-1, 1) / 2  # (N or 1, 1) half sides
-    theta = np.asarray(theta, np.float32)[:, None]  # (N, 1)
     up = np.array([-1, -1, 1, 1], np.float32) * h  # (N or 1, 4) each corner's offset along (0, sin, cos theta)
-    corners = np.empty((3, theta.size, 4), np.float32)  # axis-major, then one transposing copy: writing
-    # (N, 4, 3) per axis is strided and took twice as long
-    np.multiply(np.array([-1, 1, 1, -1], np.float32), h, out=corners[0])  # along x, the tilt axis
-    np.multiply(up, np.sin(theta), out=corners[1])
-    np.multiply(up, np.cos(theta), out=corners[2])
-    corners += centres.T[:, :, None]
-    return corners.transpose(1, 2, 0).reshape(-1, 3)
+    theta = np.asarray(theta, np.float32)[:, None]  # (N, 1)
+    corners[:, :, 0] = centres[:, 0:1] + np.array([-1, 1, 1, -1], np.float32) * h  # along x, the tilt axis
+    corners[:, :, 1] = centres[:, 1:2] + up * np.sin(theta)
+    corners[:, :, 2] = centres[:, 2:3] + up * np.cos(theta)
+    return out
 
 
 def tone(w: np.ndarray, s: np.ndarray) -> np.ndarray:

@@ -69,7 +69,7 @@ class PlateMesh(Element):
             light = getattr(frame.motion, self.kind)
             rgb = palette.lit(rgb, light.glow, light.field)
             sides = np.where(light.glint, self.sides * SWELL, self.sides)  # (N,)
-        self.mesh.points[:] = orient.plate_corners(self.centres, plates.theta, sides)
+        orient.plate_corners(self.centres, plates.theta, sides, out=self.mesh.points)
         if self.kind == "reflectors" and frame.knocked is not None:
             rgb[frame.knocked] = palette.KNOCKED_OUT
         if self.shaded_here:
