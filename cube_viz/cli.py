@@ -138,7 +138,7 @@ def build_parser() -> Parser:
     export = sub.add_parser("export", help="write the cube as 3D data (.vtm for ParaView/pyvista, .gltf for Blender)",
                             description="Train the model (or load --checkpoint) and write the scene as 3D data.")
     export.add_argument("out", metavar="OUT.vtm|OUT.gltf", help="the scene file to write")
-    add_scene_flags(export)
+    add_scene_flags(export, scene_file=True)
     add_training_flags(export)
     record = sub.add_parser("record", help="render the cube learning to an MP4 or GIF (offscreen)",
                             description="Train (or replay --from-run) and render the cube frame by frame to a movie: "

@@ -19,15 +19,19 @@ CAMERAS = (*PRESETS, "slab:NAME", "attention:BLOCK")
 MAX_SIZE = (3840, 2160)
 
 
-def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080", hide: bool = False) -> None:
+def add_scene_flags(p: argparse.ArgumentParser, size: str = "1920x1080", hide: bool = False,
+                    scene_file: bool = False) -> None:
+    """The scene flags; `scene_file` (export): the camera and size are a .gltf's view, not an image's."""
     g = p.add_argument_group("scene")
     add_shared_flags(g, "scene", hide=hide, rays=True, ablate="knock out this fraction of the reflectors (drawn dark "
                      "and flat; the wall shows the damaged model's prediction); the saved model stays intact")
+    view = "; the .gltf's camera (a .vtm holds data only)" if scene_file else ""
     g.add_argument("--camera", default="iso", metavar="PRESET",
                    help=f"one of {', '.join(CAMERAS)} (a close-up of one slab, e.g. slab:hidden.0; of the "
-                   "transformer's attention zone, e.g. attention:blocks.1; default iso)")
+                   f"transformer's attention zone, e.g. attention:blocks.1; default iso){view}")
     g.add_argument("--size", default=size, metavar="WxH",
-                   help=f"image size in pixels, up to 3840x2160 (default {size})")
+                   help=("the .gltf camera's aspect, as an image size" if scene_file else "image size in pixels")
+                   + f", up to 3840x2160 (default {size})")
     g.add_argument("--save-checkpoint", metavar="PATH", help="also save the trained model as a checkpoint")
 
 

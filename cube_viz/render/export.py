@@ -84,12 +84,14 @@ def scene_blocks(spec: CubeSpec, frame: Frame) -> pv.MultiBlock:
     return blocks
 
 
-def write_gltf(spec: CubeSpec, frame: Frame, path: Path) -> None:
-    """glTF keeps the meshes and colours of the picture as drawn."""
-    plotter = offscreen_plotter((800, 600))
+def write_gltf(spec: CubeSpec, frame: Frame, path: Path, camera: str = "iso",
+               size: tuple[int, int] = (1920, 1080)) -> None:
+    """glTF keeps the meshes and colours of the picture as drawn, and the camera preset's view at `size`'s
+    aspect (the whole cube: a close-up's cut along the light is not part of the scene)."""
+    plotter = offscreen_plotter(size)
     try:
         CubeView(plotter, spec).update(frame)
-        set_camera(plotter, spec.lattice, "iso")
+        set_camera(plotter, spec.lattice, camera)
         plotter.export_gltf(str(path))
     finally:
         plotter.close()
@@ -124,8 +126,10 @@ def set_view_targets(scene: dict) -> None:
             view["target"] = targets[i]
 
 
-def write_scene(spec: CubeSpec, frame: Frame, path: Path) -> None:
+def write_scene(spec: CubeSpec, frame: Frame, path: Path, camera: str = "iso",
+                size: tuple[int, int] = (1920, 1080)) -> None:
+    """.gltf: the drawn scene seen by `camera`; otherwise the data blocks (which hold no camera)."""
     if path.suffix.lower() == ".gltf":
-        write_gltf(spec, frame, path)
+        write_gltf(spec, frame, path, camera, size)
     else:
         scene_blocks(spec, frame).save(str(path))

@@ -87,6 +87,28 @@ def test_export_gltf(tmp_path, run_cli, checkpoint):
     assert textured == 3  # the wall, its top guess and its true word
 
 
+@pytest.mark.parametrize("camera, forward", [("front", (0, 1, 0)), ("top", (0, 0, -1))])
+def test_export_gltf_is_seen_by_the_requested_camera(tmp_path, run_cli, checkpoint, camera, forward):
+    """The glTF's camera node looks the preset's way (front: along the light, toward the wall; top: down), in
+    the cube's parallel projection at --size's aspect."""
+    out = tmp_path / "scene.gltf"
+    code, _, err = run_cli("export", out, "--checkpoint", checkpoint, "--camera", camera, "--size", "1280x720")
+    assert code == 0, err
+    scene = json.loads(out.read_text())
+    (node,) = [n for n in scene["nodes"] if "camera" in n]
+    to_world = np.array(node["matrix"]).reshape(4, 4).T  # glTF stores column-major
+    assert np.dot(-to_world[:3, 2], forward) > 0.99  # a glTF camera looks along its -z
+    (lens,) = scene["cameras"]
+    assert lens["type"] == "orthographic"
+    assert lens["orthographic"]["xmag"] / lens["orthographic"]["ymag"] == pytest.approx(1280 / 720, rel=0.01)
+
+
+def test_export_vtm_refuses_a_camera_it_cannot_hold(tmp_path, run_cli):
+    code, _, err = run_cli("export", tmp_path / "scene.vtm", "--camera", "front", *FAST)
+    assert code == 2 and ".gltf" in err and len(err.strip().splitlines()) == 1
+    assert "training" not in err
+
+
 GLTF_COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}  # glTF 2.0, 3.6.2.2
 GLTF_TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
