@@ -61,7 +61,7 @@ def train_steps(trainer: Trainer, total: int, recorder: RunRecorder | None = Non
     """Run `total` steps; returns 0, or the exit code of an interruption or divergence (after printing why)."""
     start = trainer.step_count
     last = start + total
-    bar = tqdm(total=total, unit="step", desc="training", dynamic_ncols=True, file=sys.stderr)
+    bar = tqdm(total=total, unit="step", desc="training", dynamic_ncols=True, file=sys.stderr, disable=total == 0)
     try:
         while trainer.step_count < last:
             step = trainer.step_count + 1

@@ -18,6 +18,7 @@ def test_screenshot_writes_a_picture_of_the_requested_size(tmp_path, run_cli, ch
     out = tmp_path / "shot.png"
     code, _stdout, err = run_cli("screenshot", out, "--checkpoint", checkpoint, "--size", f"{width}x{height}")
     assert code == 0, err
+    assert "training" not in err  # the checkpoint drawn as saved: no empty progress bar
     img = iio.imread(out)
     assert img.shape == (height, width, 3)
     assert_not_blank(img)
