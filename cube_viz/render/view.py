@@ -10,8 +10,8 @@ from cube_viz.scene.camera import CameraKey, View, preset, resolve
 from cube_viz.scene.lattice import Lattice
 
 GLINT = np.radians(30.0)  # the tilt of a plate that mirrors the key light into the camera (the fill light: -GLINT)
-FILL = 0.45  # the fill light's intensity (the key light's: 1): from below, so that plates tilted down (negative
-# weights) are lit too; under the key light alone they kept only the ambient 0.45, navy on the navy background
+FILL = 1.0  # the fill light's intensity, the key light's: a plate tilted down (a negative weight) is lit as one
+# tilted up by as much (at 0.45, red plates outshone blue ones 2:1 and a slab read as mostly positive)
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
 
 
@@ -124,7 +124,7 @@ def copy_view(source: pv.Plotter, target: pv.Plotter) -> None:
 def glint_light(toward_camera: np.ndarray, tilt: float = GLINT) -> np.ndarray:
     """(3,) direction toward a light that mirrors into the camera off a plate tilted `tilt`: such a plate
     shines white, and a plate's brightness tells its tilt (L = 2 (n.v) n - v; see
-    ../shared/notes/looks-measured.md). A turning plate flashes as it passes GLINT (fainter, -GLINT)."""
+    ../shared/notes/looks-measured.md). A turning plate flashes as it passes GLINT and -GLINT."""
     n = np.array([0.0, -np.cos(tilt), np.sin(tilt)])
     v = toward_camera / np.linalg.norm(toward_camera)
     return 2 * n.dot(v) * n - v

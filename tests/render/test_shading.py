@@ -49,9 +49,10 @@ def test_the_preview_lights_its_plates_as_vtk_does(scene, camera, glints):
 
 
 @pytest.mark.parametrize("camera", ["slab:hidden.0", "iso", "front"])
-def test_a_plate_tilted_down_is_lit_nearly_as_one_tilted_up(scene, camera):
-    """A negative weight is drawn tilted down, away from the key light: the fill light from below keeps it
-    from going dark beside a positive one of the same size (under the key light alone, a third as bright)."""
+def test_a_plate_tilted_down_is_lit_as_one_tilted_up(scene, camera):
+    """A negative weight is drawn tilted down, away from the key light: the fill light from below, as strong,
+    lights it as a positive one of the same size, so brightness does not tell the sign (under the key light
+    alone it was a third as bright; with a fill at 0.45, 0.6)."""
     from cube_viz.render import shading
     from cube_viz.render.elements.plates import MATERIAL
     from cube_viz.scene import orient
@@ -70,4 +71,4 @@ def test_a_plate_tilted_down_is_lit_nearly_as_one_tilted_up(scene, camera):
                                eye - np.array(cam.focal_point), MATERIAL)[:, 0].astype(float)
     finally:
         plotter.close()
-    assert down >= 0.6 * up, f"tilted down {down:.0f}, up {up:.0f}: negative weights go dark"
+    assert abs(up - down) <= 0.05 * up, f"tilted down {down:.0f}, up {up:.0f}: the sign shows as brightness"
