@@ -12,7 +12,7 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
     (("reflectors",), "plate = one weight"),
     (("biases",), "small\u00a0plate = one bias"),
     (("reflectors", "biases"), "plate tilt and colour = its value (red\u00a0+, blue\u00a0-)"),
-    (("reflectors", "biases"), "pale shine = a plate tilted 30 degrees up or down"),
+    (("reflectors", "biases"), "pale shine = a plate tilted 30\u00a0degrees up\u00a0or\u00a0down"),
     (("rays",), "ray = a_i x w_ji: warm\u00a0+, cool\u00a0-, bright and wide = large"),
     (("gel",), "gel dot: violet dims, green amplifies, grey passes"),
     (("wall",), "wall = every word, as bright as its probability"),

@@ -135,7 +135,7 @@ def test_the_legend_lists_only_what_the_view_shows():
 
 def test_a_wrapped_legend_keeps_each_sign_with_its_colour():
     """No wrapping of the legend starts a line with a sign ("-, bright and wide" reads as a bullet point) or
-    splits a two-word name ("small / plate", "green / word")."""
+    splits a two-word name ("small / plate", "green / word") or "up or down" (a lone "down" read as a new entry)."""
     from cube_viz.render.overlays import INDENT, WIDTHS
     from cube_viz.scene.legend import legend_text
 
@@ -143,7 +143,7 @@ def test_a_wrapped_legend_keeps_each_sign_with_its_colour():
     for version in wrappings(text, WIDTHS["legend"], INDENT["legend"]):
         lines = version.splitlines()
         assert not [ln for ln in lines if ln.strip()[:1] in "+-"], version
-        pairs = ("small", "plate"), ("gold", "word"), ("green", "word")
+        pairs = ("small", "plate"), ("gold", "word"), ("green", "word"), ("up", "or"), ("or", "down")
         assert not [(a, b) for a, b in pairwise(lines) for x, y in pairs
                     if a.rstrip().endswith(x) and b.strip().startswith(y)], version
 
