@@ -6,28 +6,36 @@ from __future__ import annotations
 from collections.abc import Collection
 
 TITLE = "HOW TO READ THE CUBE"
-ENTRIES = (  # (the elements any one of which the line explains, the line); none over ~60 characters; a sign
-    # stays with its colour, a name's words together, by no-break spaces (wrapped before it, "-, bright..." read
-    # as a bullet point)
+
+
+def together(words: str) -> str:
+    """Words a wrapped legend keeps on one line (no-break spaces): a sign with its colour, a name's words, an
+    entry's closing phrase (wrapped before it, "-, bright..." read as a bullet point, a lone "down" or "passes"
+    as an entry of its own)."""
+    return words.replace(" ", "\u00a0")
+
+
+ENTRIES = (  # (the elements any one of which the line explains, the line); none over ~60 characters
     (("reflectors",), "plate = one weight"),
-    (("biases",), "small\u00a0plate = one bias"),
-    (("reflectors", "biases"), "plate tilt and colour = its value (red\u00a0+, blue\u00a0-)"),
-    (("reflectors", "biases"), "pale shine = a plate tilted 30\u00a0degrees up\u00a0or\u00a0down"),
-    (("rays",), "ray = a_i x w_ji: warm\u00a0+, cool\u00a0-, bright and wide = large"),
-    (("gel",), "gel dot: violet dims, green amplifies, grey passes"),
-    (("wall",), "wall = every word, as bright as its probability"),
-    (("wall",), "gold\u00a0word = top guess   green\u00a0word = true next word"),
+    (("biases",), together("small plate = one bias")),
+    (("reflectors", "biases"), "plate tilt and colour = its value " + together("(red +, blue -)")),
+    (("reflectors", "biases"), "pale shine = a plate tilted " + together("30 degrees") + " " + together("up or down")),
+    (("rays",), f"ray = a_i x w_ji: {together('warm +')}, {together('cool -')}, {together('bright and wide = large')}"),
+    (("gel",), "gel dot: violet dims, green amplifies, " + together("grey passes")),
+    (("wall",), "wall = every word, " + together("as bright as its probability")),
+    (("wall",), together("gold word = top guess") + "   " + together("green word = true next word")),
 )
 LANES = (  # the transformer's light
-    (("rays",), "pale line = a word's stream in its lane: bright = large"),
-    (("rays",), "pink, lime = attention heads 1, 2: bright = weight"),
+    (("rays",), "pale line = a word's stream in its lane: " + together("bright = large")),
+    (("rays",), "pink, lime = attention heads 1, 2: " + together("bright = weight")),
 )
-GATES = ((("rays",), "grey gate = a later word, closed to it (causal mask)"),)  # with every position drawn
-LANES_MOTION = ((("waves", "rays"), "glow on lanes, attention = the gradient going back"),)
+GATES = ((("rays",), "grey gate = a later word, closed to it " + together("(causal mask)")),)  # every position drawn
+LANES_MOTION = ((("waves", "rays"), "glow on lanes, attention = " + together("the gradient going back")),)
 MOTION = (  # while a step plays: the wave and the turns
-    (("waves", "reflectors", "biases"), "glow = size of the gradient as the wave passes"),
-    (("reflectors", "biases"), "plate 1.5x larger while turning = top 1% update or sign flip"),
+    (("waves", "reflectors", "biases"), "glow = size of the gradient " + together("as the wave passes")),
+    (("reflectors", "biases"), "plate 1.5x larger while turning = " + together("top 1% update or sign flip")),
 )
+DECAY = "cyan = pull of weight decay " + together("(stabilizing field)")
 
 
 def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None, lanes: bool = False,
@@ -46,7 +54,7 @@ def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None
     if motion is not None and plates:
         exaggeration, decaying = motion
         if decaying:
-            lines.append("cyan = pull of weight decay (stabilizing field)")
+            lines.append(DECAY)
         if exaggeration != 1:
-            lines.append(f"turns exaggerated x{exaggeration:g}, settling on the true weight")
+            lines.append(f"turns exaggerated x{exaggeration:g}, " + together("settling on the true weight"))
     return "\n".join([TITLE, *lines]) if lines else ""

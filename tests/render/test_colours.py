@@ -117,7 +117,8 @@ def test_the_largest_updates_swell_in_their_own_colour():
         np.testing.assert_allclose(side[marked], SWELL * own[kind][marked], rtol=1e-4, err_msg=kind)
         np.testing.assert_allclose(side[~marked], own[kind][~marked], rtol=1e-4, err_msg=kind)
         np.testing.assert_array_equal(rgb, plain[kind], err_msg=f"{kind}: a marked plate changes colour")
-    line = next(line for line in legend_text(("reflectors",), (1.0, False)).splitlines() if "sign flip" in line)
+    legend = legend_text(("reflectors",), (1.0, False)).replace("\u00a0", " ")  # no-break spaces as spaces
+    line = next(line for line in legend.splitlines() if "sign flip" in line)
     assert f"{SWELL:g}x larger" in line and f"{GLINT_TOP:.0%}" in line, line
 
 
