@@ -25,6 +25,7 @@ DIAMOND = 15.0  # the epoch marks' size, likewise (at 11 a review could not find
 FONTS = {"title": LEGEND_FONT, "ticks": LEGEND_FONT, "key": LEGEND_FONT}
 MARGIN = 44.0  # pixels right of the plot (and above it, the key's padding aside): half a 6-digit tick label
 HEADROOM = 0.06  # of the losses' span, below the lowest and above the highest drawn
+STEP_ROOM = 0.03  # of the steps' span, right of the last: an epoch's mark there was cut in half by the frame
 # ticks at round values as far apart as their labels need: VTK's own ran 22-point labels together ("1000 1200
 # 1400"), and its Wilkinson ticks left an axis unlabelled in narrow charts. In ems of the tick labels' font:
 DIGIT, X_GAP, Y_PITCH = 0.56, 0.6, 1.6  # a digit's width, the room between two x labels, between two y labels'
@@ -79,13 +80,14 @@ class LossChart:
             axis.GetLabelProperties().SetColor(TEXT)
         # the loss of a model that gives every word the same probability: where training starts from
         self.uniform_loss = float(np.log(vocab_size))
+        # the keys' labels start with a space: VTK sets a label flush against its symbol ("- - -uniform")
         self.uniform = self.chart.line([0, 1], [self.uniform_loss] * 2, color=(0.75, 0.8, 0.9, 0.8), style="--",
-                                       label=f"uniform guess, ln {vocab_size}")
+                                       label=f" uniform guess, ln {vocab_size}")
         self.raw = self.chart.line([0, 1], [0, 0], color=(0.62, 0.68, 0.86, 0.45))
         self.mean = self.chart.line([0, 1], [0, 0], color="#ffb347")
         self.raw.visible = self.mean.visible = False  # until there are two losses to join
         # lilac, not the true word's green
-        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", style="d", label="epoch end")
+        self.epochs = self.chart.scatter([0], [0], color="#c9b8ff", style="d", label=" epoch end")
         self.epochs.visible = False  # until an epoch ends in the charted steps
         self.cursor = self.chart.line([0, 0], [0, 1], color="white")  # the step a scrubbed view shows
         self.cursor.visible = False
@@ -165,11 +167,12 @@ class LossChart:
         self.epochs.visible = bool(ends.any())  # hidden, old marks would stretch the axes (after a reset)
         if ends.any():
             self.epochs.update(steps[ends], mean[ends])
-        # the step axis from the first step to the last; the loss axis from the lowest loss to the uniform
-        # guess's (or a higher loss), a margin of HEADROOM either side, so that the dashed line does not run
-        # along the plot's frame
+        # the step axis from the first step to the last (and STEP_ROOM on); the loss axis from the lowest loss to
+        # the uniform guess's (or a higher loss), a margin of HEADROOM either side, so that the dashed line does
+        # not run along the plot's frame
         self._steps = (float(steps[0]), float(steps[-1]))
-        self.chart.x_axis.range = list(self._steps)
+        first, last = self._steps
+        self.chart.x_axis.range = [first, last + STEP_ROOM * (last - first)]
         low, high = self._span[0], max(self._span[1], self.uniform_loss)
         margin = HEADROOM * max(high - low, 1e-6)
         self.chart.y_axis.range = [low - margin, high + margin]
