@@ -1,7 +1,7 @@
-"""The loss chart in the window's view: every step's loss, faint grey-blue; its running mean, bright orange (both
-orange, the two read as one curve); a lilac diamond at the end of each epoch; a dashed line at the loss of a
-uniform guess (ln V), where training starts. Light text on the dark scene, as large as the legend's (read from
-the back of a hall), and the key above the plot, never over the curve."""
+"""The loss chart in the window's view: every step's loss, faint grey-blue; its running mean, bright orange; a
+lilac diamond at the end of each epoch; a dashed line at the loss of a uniform guess (ln V), where training
+starts. Light text on the dark scene, as large as the legend's (read from the back of a hall), and the key
+above the plot, never over the curve."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ BUCKETS = 500  # a line keeps the lowest and highest point of each of this many 
 # ~400 pixels wide in the window, and its 5,000-point lines cost ~10 ms a frame to draw on software GL
 TEXT, GRID = (0.85, 0.88, 0.95), (0.45, 0.5, 0.6, 0.35)
 WIDTHS = {"uniform": 1.5, "raw": 1.0, "mean": 3.0, "cursor": 2.0}  # pixels in a view 1080 high
-DIAMOND = 15.0  # the epoch marks' size, likewise (at 11 a review could not find them)
+DIAMOND = 15.0  # the epoch marks' size, likewise
 # points at scale 1 (a view 1080 high), shrunk with the chart as the layout shrinks every overlay: the tick
 # labels and the key as large as the legend's text (at 15 and 14 the digits were 9 px in a 1080p still)
 FONTS = {"title": LEGEND_FONT, "ticks": LEGEND_FONT, "key": LEGEND_FONT}
