@@ -139,10 +139,15 @@ def _slide(size, corner: str, w: float, h: float, obstacles: np.ndarray, gap: fl
 def wrap(text: str, width: int, indent: str = "") -> str:
     """Each line of `text` broken into lines of at most `width` characters at spaces (a word longer than
     that stays whole); continued lines start with `indent` (a table's "  ": the reader sees where an entry
-    goes on; prose: none)."""
+    goes on; prose: none). Prose ends no line of its own with one word alone ("slab." under a caption): its
+    last two words then go on together."""
     out = []
     for line in text.splitlines():
-        out.extend(textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False) or [""])
+        lines = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False) or [""]
+        if not indent and len(lines) > 1 and " " not in lines[-1]:
+            head, _, last = line.rpartition(" ")
+            lines = textwrap.wrap(f"{head}\u00a0{last}", width, break_long_words=False)
+        out.extend(lines)
     return "\n".join(out)
 
 

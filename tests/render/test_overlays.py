@@ -191,6 +191,9 @@ def test_captions_wrap_at_spaces_keeping_every_word():
         assert max(len(line) for line in text.splitlines()) <= width
         assert text.split() == caption.split()
     assert wrap("a b", 10) == "a b"
+    widowed = "A prompt enters from the front as light.\nEach ray carries one input times one weight, slab by slab."
+    for width in (56, 44, 35, 28):  # a paragraph's last line is never one word alone
+        assert " " in wrap(widowed, width).splitlines()[-1].replace("\u00a0", " "), wrap(widowed, width)
 
 
 def test_the_text_panels_hide_what_lies_behind_them(scene):
