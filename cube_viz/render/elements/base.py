@@ -14,6 +14,7 @@ import vtk
 
 from cube_viz.scene.frame import CubeSpec, Frame
 
+APART = 0.2  # of a line: the least room drop_clear leaves between two labels
 MARGIN = 0.01  # corner texts' distance from the top and bottom edges (render/overlays.py places them anew)
 BACKDROP = (0.02, 0.03, 0.06)  # the corner texts' panel: opaque, so that no plate shows through it (at 0.8
 # a close-up's bright plates came through as a pattern behind the legend's text, and 20% of any background)
@@ -149,14 +150,16 @@ def boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, f
 
 
 def drop_clear(actor: vtk.vtkTextActor, renderer, placed: list, drops: int):
-    """Move an `anchored_text` down a line at a time, at most `drops` lines, until its box clears every box in
-    `placed`: its box there, or None where it never does (it is left at its anchor then)."""
+    """Move an `anchored_text` down a line (and APART of one) at a time, at most `drops` lines, until its box
+    clears every box in `placed` by APART of a line (two labels that touch read as one: "pears 10%fresh 12%"):
+    its box there, or None where it never does (it is left at its anchor then)."""
     actor.SetPosition(0, 0)
     left, right, bottom, top = text_box(actor, renderer)
-    line = top - bottom
+    gap = APART * (top - bottom)
+    line = top - bottom + gap
     for k in range(drops + 1):
         box = (left, right, bottom - k * line, top - k * line)
-        if not any(boxes_overlap(box, other) for other in placed):
+        if not any(boxes_overlap((box[0] - gap, box[1] + gap, box[2] - gap, box[3] + gap), other) for other in placed):
             actor.SetPosition(0, -k * line)
             return box
     return None
