@@ -39,17 +39,22 @@ DECAY = "cyan = pull of weight decay " + together("(stabilizing field)")
 
 
 def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None, lanes: bool = False,
-                gates: bool = False) -> str:
+                gates: bool = False, weights: int | None = None) -> str:
     """The legend for a view showing the elements named in `shown`; motion: (turn exaggeration, whether
     weight decay pulls) while a step plays, None for a still; lanes: the transformer's lanes and attention;
-    gates: its causal mask drawn. The weight and bias entries share a line when both are shown."""
+    gates: its causal mask drawn; weights: how many plates are weights. The weight and bias entries share a
+    line when both are shown."""
     entries = (ENTRIES[:5] + (LANES if lanes else ()) + (GATES if gates else ()) + ENTRIES[5:]
                + (MOTION if motion is not None else ()))
     entries += LANES_MOTION if lanes and motion is not None else ()
     lines = [line for names, line in entries if any(n in shown for n in names)]
-    if "plate = one weight" in lines and ENTRIES[1][1] in lines:
-        at = lines.index("plate = one weight")
-        lines[at: at + 2] = ["plate = one weight   " + ENTRIES[1][1]]
+    weight, bias = ENTRIES[0][1], ENTRIES[1][1]
+    if weight in lines:
+        at = lines.index(weight)
+        if weights is not None:  # how many: the scale of what is drawn (29,056 plates, or 1.6 million)
+            lines[at] = f"{weight} ({together(f'{weights:,} in all')})"
+        if bias in lines:
+            lines[at: at + 2] = [lines[at] + "   " + bias]
     plates = "reflectors" in shown or "biases" in shown
     if motion is not None and plates:
         exaggeration, decaying = motion

@@ -172,6 +172,26 @@ def test_a_movie_keeps_its_first_frames_size_even_when_the_frames_change_size(tm
     assert frames[-1][:480].mean() > 150 and frames[-1][520:].mean() < 30  # padded with black below the frame
 
 
+@pytest.mark.parametrize("config", [{}, {"model": "transformer", "context": 5, "d_model": 16}])
+def test_the_legend_counts_the_plates_that_are_weights(config):
+    """The legend gives the picture's scale: as many weights as torch's model holds in its weight matrices."""
+    from cube_viz.render.cube import CubeView
+    from cube_viz.render.view import offscreen_plotter
+    from tests.conftest import SMALL
+
+    t = Trainer.from_config(TrainConfig(**{**SMALL, **config}))
+    spec = CubeSpec.build(t.initial_parameters(), t.dataset.vocab.words)
+    plotter = offscreen_plotter((640, 360))
+    try:
+        view = CubeView(plotter, spec)
+        view.update(build_frame(spec, t.snapshot()))
+        legend = view["legend"].text.GetInput().replace("\u00a0", " ")
+    finally:
+        plotter.close()
+    n = sum(p.numel() for p in t.model.parameters() if p.dim() == 2)
+    assert f"plate = one weight ({n:,} in all)" in legend, legend
+
+
 @pytest.mark.parametrize("weight_decay", [0.0, 0.01])
 def test_the_legend_explains_the_stabilizing_field_only_when_weight_decay_is_on(weight_decay):
     from cube_viz.anim.cycle import cycle_frame, training_frame

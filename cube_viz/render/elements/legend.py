@@ -31,7 +31,8 @@ class Legend(Element):
     def refresh(self) -> None:
         """The lines for the elements shown now (an element may be hidden or shown between frames)."""
         shown = [name for name in EXPLAINED if name in self.built and self.built[name].shown]
-        text = legend_text(shown, self.motion, bool(self.spec.lattice.lanes), self.gates)
+        text = legend_text(shown, self.motion, bool(self.spec.lattice.lanes), self.gates,
+                           len(self.spec.lattice.positions))
         if text != self.content:
             self.content = text
             self.text.SetInput(text)
