@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cube_viz.anim.easing import EASINGS, there_and_back
+from cube_viz.anim.easing import EASINGS
 from cube_viz.anim.timeline import Clip
 from cube_viz.scene.lattice import Lattice
 
@@ -26,6 +26,7 @@ CYCLE_SECONDS = 4.0  # one step's cycle, everywhere it plays (the window's N, le
 PULSE = 0.08  # half width (in u) of a plate's glow as the wave passes it
 STAGGER = 0.02  # within a slab the wave reaches row 0 first and the last row this much later
 TURN = 0.12  # how long (in u) a plate takes to turn once the wave has reached it
+FIELD_RAMP = 0.2  # of the weight-decay pull: the field fades in over its first, and out over its last, this much
 _BACKWARD = Clip(0.35, 0.4)
 CYCLE = {
     "forward": Clip(0.0, 0.25, lag=1.0),
@@ -34,7 +35,7 @@ CYCLE = {
     # each plate turns for TURN from the wave's arrival: the first at the clip's start, the last
     # (_BACKWARD.duration + STAGGER) later, so that the turns are a clip staggered like the wave
     "update": Clip(_BACKWARD.start, _BACKWARD.duration + STAGGER + TURN, lag=(_BACKWARD.duration + STAGGER) / TURN),
-    "decay": Clip(0.8, 0.12),
+    "decay": Clip(0.72, 0.2, ease="linear"),  # while the last plates finish their turns, long enough to be seen
     "settle": Clip(0.93, 0.05),
 }
 
@@ -121,8 +122,9 @@ class Field:
 
     @staticmethod
     def strength(applied: np.ndarray) -> np.ndarray:
-        """How strongly the field shows once `applied` of the pull is done: 0 -> 1 -> 0."""
-        return there_and_back(applied)
+        """How strongly the field shows once `applied` of the pull is done: up over its first FIELD_RAMP, full
+        while the pull acts, down over its last FIELD_RAMP."""
+        return np.clip(np.minimum(applied, 1 - applied) / FIELD_RAMP, 0.0, 1.0)
 
 
 @dataclass(frozen=True)

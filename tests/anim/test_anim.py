@@ -90,6 +90,15 @@ def test_the_turn_ends_exactly_at_the_new_weights(step):
     np.testing.assert_allclose(start.reflectors.weight, before.params.flat[lat.param_index], atol=1e-6)
 
 
+def test_the_stabilizing_field_stays_in_view_long_enough_to_be_seen(step):
+    """At its full strength for a tenth of the cycle or more (0.4 s of the window's 4 s cycle): as a pulse that
+    peaked for 0.04 of it, a lecture's caption named a cyan field nobody saw."""
+    _t, spec, before, after = step
+    strength = np.array([cycle_frame(spec, before, after, u).motion.reflectors.field.max()
+                         for u in np.linspace(0, 1, 401)])
+    assert (strength >= 0.95 * strength.max()).mean() >= 0.1
+
+
 def test_the_stabilizing_field_is_the_weight_decay_pull(step):
     _t, spec, before, after = step
     mid = CYCLE["decay"].start + CYCLE["decay"].duration / 2
