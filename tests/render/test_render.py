@@ -152,7 +152,7 @@ def test_the_wall_shows_each_word_lit_by_the_models_probability():
         t.set_probe("xyzzy the")
         given = " ".join(spec.vocab[i] for i in t.probe_ids)
         assert given.split() == ["<s>", "<s>", "<unk>", "the"]
-        assert f"context: {given} ..." in hud_text(build_frame(spec, t.snapshot()), spec.vocab)
+        assert f"context: {given} ___" in hud_text(build_frame(spec, t.snapshot()), spec.vocab)
     finally:
         plotter.close()
 

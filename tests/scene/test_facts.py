@@ -66,7 +66,7 @@ def test_the_transformers_long_context_wraps_so_the_hud_keeps_its_size():
     assert max(len(line) for line in lines) <= 40  # as short as the MLP's: the HUD is drawn as large
     start = next(i for i, line in enumerate(lines) if line.startswith("context: "))
     end = next(i for i, line in enumerate(lines) if line.startswith("predicts: "))
-    assert " ".join(line.strip() for line in lines[start:end]) == "context: these owls do not jump at the barn ..."
+    assert " ".join(line.strip() for line in lines[start:end]) == "context: these owls do not jump at the barn ___"
 
 
 def test_the_hud_names_a_punctuation_mark_rather_than_printing_it_bare():
