@@ -20,7 +20,8 @@ ENTRIES = (  # (the elements any one of which the line explains, the line); none
     (("biases",), together("small plate = one bias")),
     (("reflectors", "biases"), "plate tilt and colour = its value " + together("(red +, blue -)")),
     (("reflectors", "biases"), "pale shine = a plate tilted " + together("30 degrees") + " " + together("up or down")),
-    (("rays",), f"ray = a_i x w_ji: {together('warm +')}, {together('cool -')}, {together('bright and wide = large')}"),
+    (("rays",), f"ray = input x weight: {together('warm +')}, {together('cool -')}, "
+                + together("bright and wide = large")),
     (("gel",), "gel dot: violet dims, green amplifies, " + together("grey passes")),
     (("wall",), "wall = every word, " + together("as bright as its probability")),
     (("wall",), together("gold word = top guess") + "   " + together("green word = true next word")),
