@@ -56,7 +56,8 @@ class PlateMesh(Element):
                                           name=self.kind))
         if not self.shaded_here:
             MATERIAL.apply(actor.GetProperty())
-        self.colour, self.theta = np.zeros((len(self.centres), 3), np.uint8), np.zeros(len(self.centres), np.float32)
+        self.colour = np.zeros((len(self.centres), 3), np.uint8)  # (N, 3) unlit, and (N, 3) unit normals
+        self.normal = orient.normals(np.zeros(len(self.centres), np.float32))
         self.lit_for = None  # the camera and lights the drawn colours were lit for
         self.eye = self.to_eye = None  # the camera position, and each plate's direction to it (N, 3)
         if self.shaded_here:
@@ -73,7 +74,7 @@ class PlateMesh(Element):
         if self.kind == "reflectors" and frame.knocked is not None:
             rgb[frame.knocked] = palette.KNOCKED_OUT
         if self.shaded_here:
-            self.colour, self.theta, self.lit_for = rgb, plates.theta, None
+            self.colour, self.normal, self.lit_for = rgb, plates.normal, None
             self._relight()
         else:  # VTK lights them
             self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
@@ -89,7 +90,7 @@ class PlateMesh(Element):
         eye = np.array(cam.position)
         if self.eye is None or not np.array_equal(eye, self.eye):
             self.eye, self.to_eye = eye, shading.toward_eye(self.centres, eye)
-        rgb = shading.lit(self.colour, orient.normals(self.theta), self.to_eye,
+        rgb = shading.lit(self.colour, self.normal, self.to_eye,
                           [(np.subtract(li.position, li.focal_point), li.intensity) for li in lights],
                           eye - np.array(cam.focal_point), MATERIAL)
         self.mesh.point_data["rgb"][:] = per_corner(rgb, 4)
