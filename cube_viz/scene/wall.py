@@ -11,9 +11,8 @@ from cube_viz.scene.lattice import Lattice
 
 WALL_SPAN = 0.97  # the wall's half size / the cube's: the back face, with a margin inside its edges
 FLOOR = 0.5  # brightness of the least likely word: faint but readable from the back of a hall
-KNEE = (100.0, 0.65)  # a word this many times less likely than the top one is this bright: the two decades below
-# the top word get 70% of the range, so that its rivals (10% against 2%) are told apart (a single straight line
-# in log p over ~8 decades gave them 11 levels of 255)
+KNEE_RATIO, KNEE_LIGHT = 100.0, 0.65  # a word this many times less likely than the top one is this bright: the
+# two decades below the top word get 70% of the range, so that its rivals (10% against 2%) are told apart
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,15 @@ def wall_layout(lattice: Lattice, n_words: int) -> WallLayout:
 
 def brightness(probs: np.ndarray) -> np.ndarray:
     """(V,) float32 in [FLOOR, 1], strictly increasing in probability: two straight pieces in log probability,
-    the most probable word at 1, a word KNEE[0] times less likely at KNEE[1], the least probable at FLOOR (one
-    piece, FLOOR to 1, if every word is within KNEE[0] of the top; linear in probability, almost every word of a
-    trained model's wall would be at the floor, alike)."""
+    the most probable word at 1, a word KNEE_RATIO times less likely at KNEE_LIGHT, the least probable at FLOOR
+    (one piece, FLOOR to 1, if every word is within KNEE_RATIO of the top; linear in probability, almost every
+    word of a trained model's wall would be at the floor, alike)."""
     logp = np.log(np.maximum(probs.astype(np.float64), np.finfo(np.float64).tiny))  # (V,)
     top, low = float(logp.max()), float(logp.min())
-    if top - low <= math.log(KNEE[0]):
-        points, lights = [low, top], [FLOOR, 1.0]
-    else:
-        points, lights = [low, top - math.log(KNEE[0]), top], [FLOOR, KNEE[1], 1.0]
     if top == low:
         return np.ones_like(logp, np.float32)
+    knee = top - math.log(KNEE_RATIO)
+    points, lights = ([low, top], [FLOOR, 1.0]) if low >= knee else ([low, knee, top], [FLOOR, KNEE_LIGHT, 1.0])
     return np.interp(logp, points, lights).astype(np.float32)
 
 
