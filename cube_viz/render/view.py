@@ -11,7 +11,7 @@ from cube_viz.scene.lattice import Lattice
 
 GLINT = np.radians(30.0)  # the tilt of a plate that mirrors the key light into the camera (the fill light: -GLINT)
 FILL = 1.0  # the fill light's intensity, the key light's: a plate tilted down (a negative weight) is lit as one
-# tilted up by as much (at 0.45, red plates outshone blue ones 2:1 and a slab read as mostly positive)
+# tilted up by as much, so that brightness never tells a weight's sign
 BACKGROUND = ("#05070d", "#17213a")  # bottom, top: a dark gradient, so light reads as light
 
 

@@ -38,8 +38,7 @@ def hud_text(frame: Frame, vocab: tuple[str, ...]) -> str:
     lines = [f"step {frame.step}   epoch {frame.epoch + 1}", f"loss {loss}"]
     if frame.prompt is not None:
         # what the model reads: the last few words, padded with <s>, unknown words as <unk>, then the blank it
-        # fills ("..." read as a prompt cut off) (wrapped: the transformer's 8 words made one long line, and the
-        # HUD shrank to fit it)
+        # fills (wrapped: the transformer's 8 words made one long line, and the HUD shrank to fit it)
         lines += textwrap.wrap(f"context: {' '.join(frame.context)} ___", HUD_LINE, subsequent_indent="  ",
                                break_long_words=False)
         if frame.target_id is not None and frame.probs is not None:
