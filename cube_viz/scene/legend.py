@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from cube_viz.scene.overlay_layout import together
+
 TITLE = "HOW TO READ THE CUBE"
-
-
-def together(words: str) -> str:
-    """Words a wrapped legend keeps on one line (no-break spaces): a sign with its colour, a name's words, an
-    entry's closing phrase (wrapped before it, "-, bright..." read as a bullet point, a lone "down" or "passes"
-    as an entry of its own)."""
-    return words.replace(" ", "\u00a0")
-
-
+# each entry's closing phrase, a sign with its colour and a name's words are kept together where a wrapped legend
+# breaks (wrapped before it, "-, bright..." read as a bullet point, a lone "down" or "passes" as an entry)
 ENTRIES = (  # (the elements any one of which the line explains, the line); none over ~60 characters
     (("reflectors",), "plate = one weight"),
     (("biases",), together("small plate = one bias")),
@@ -52,7 +47,7 @@ def legend_text(shown: Collection[str], motion: tuple[float, bool] | None = None
     weight, bias = ENTRIES[0][1], ENTRIES[1][1]
     if weight in lines:
         at = lines.index(weight)
-        if weights is not None:  # how many: the scale of what is drawn (29,056 plates, or 1.6 million)
+        if weights is not None:  # how many: the scale of what is drawn (28,672 plates, or 1.4 million)
             lines[at] = f"{weight} ({together(f'{weights:,} in all')})"
         if bias in lines:
             lines[at: at + 2] = [lines[at] + "   " + bias]

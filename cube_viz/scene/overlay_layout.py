@@ -136,6 +136,11 @@ def _slide(size, corner: str, w: float, h: float, obstacles: np.ndarray, gap: fl
     return left, bottom, right, bottom + h
 
 
+def together(words: str) -> str:
+    """The words as one for wrap (no-break spaces, drawn as spaces): a line never breaks between them."""
+    return words.replace(" ", "\u00a0")
+
+
 def wrap(text: str, width: int, indent: str = "") -> str:
     """Each line of `text` broken into lines of at most `width` characters at spaces (a word longer than
     that stays whole); continued lines start with `indent` (a table's "  ": the reader sees where an entry
@@ -145,8 +150,8 @@ def wrap(text: str, width: int, indent: str = "") -> str:
     for line in text.splitlines():
         lines = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False) or [""]
         if not indent and len(lines) > 1 and " " not in lines[-1]:
-            head, _, last = line.rpartition(" ")
-            lines = textwrap.wrap(f"{head}\u00a0{last}", width, break_long_words=False)
+            *start, one, two = line.split(" ")
+            lines = textwrap.wrap(" ".join([*start, together(f"{one} {two}")]), width, break_long_words=False)
         out.extend(lines)
     return "\n".join(out)
 
